@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * -d, -dd, -ddd: print the filter program in tcpdump's three formats.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+int pf_cli_dump_run(const struct pf_cli_opts *o)
+{
+    static const enum pf_cbpf_dump_fmt fmts[] = {
+        PF_CBPF_DUMP_LISTING, PF_CBPF_DUMP_C, PF_CBPF_DUMP_DECIMAL};
+    int linktype = o->linktype >= 0 ? o->linktype : 1;
+    struct pf_filter *f;
+    const struct pf_cbpf_prog *p;
+    enum pf_cbpf_dump_fmt fmt = fmts[o->dump > 3 ? 2 : o->dump - 1];
+    size_t need;
+    char *buf;
+    int ret;
+
+    if (o->read_file && o->linktype < 0) {
+        struct pf_pcap_reader *r;
+        struct pf_error e;
+
+        pf_error_init(&e);
+        if (pf_pcap_reader_open(o->read_file, &r, &e)) {
+            fprintf(stderr, "pfcap: %s: ", o->read_file);
+            pf_cli_report(&e, NULL);
+            return PF_EXIT_RUNTIME;
+        }
+        linktype = pf_pcap_reader_linktype(r);
+        pf_pcap_reader_close(r);
+    }
+    if ((ret = pf_cli_filter_load(o, linktype, &f)))
+        return ret;
+    if (!f) {
+        pf_cli_warn("-d needs a program: an expression or --cbpf FILE");
+        return PF_EXIT_USAGE;
+    }
+    p = pf_filter_cbpf(f);
+    need = pf_cbpf_dump(p->insns, p->len, fmt, NULL, 0) + 1;
+    buf = malloc(need);
+    if (buf) {
+        pf_cbpf_dump(p->insns, p->len, fmt, buf, need);
+        fputs(buf, stdout);
+    }
+    free(buf);
+    pf_filter_free(f);
+    return buf ? PF_EXIT_OK : PF_EXIT_RUNTIME;
+}

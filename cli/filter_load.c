@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Turns the command line's program options into a pf_filter: a cBPF
+ * program file (--cbpf, in `tcpdump -ddd` or `-d` format) or a filter
+ * expression (words on the command line, or -F FILE).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Reads all of @path ("-" = stdin) into a NUL-terminated malloc'd buffer. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    size_t cap = 4096, n = 0;
+    char *buf;
+
+    if (!f)
+        return NULL;
+    buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n < cap - 1)
+            break;
+        char *bigger = realloc(buf, cap * 2);
+        if (!bigger) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    if (buf && ferror(f)) {
+        free(buf);
+        buf = NULL;
+    }
+    if (f != stdin)
+        fclose(f);
+    if (buf) {
+        buf[n] = '\0';
+        *len = n;
+    }
+    return buf;
+}
+
+static int load_cbpf(const struct pf_cli_opts *o, struct pf_filter_opts *fo,
+                     struct pf_filter **out)
+{
+    struct pf_cbpf_prog prog = {0};
+    struct pf_error e;
+    size_t len;
+    char *text = slurp(o->cbpf_file, &len);
+    int ret;
+
+    pf_error_init(&e);
+    if (!text) {
+        pf_cli_warn("%s: %s", o->cbpf_file, strerror(errno ? errno : EIO));
+        return PF_EXIT_RUNTIME;
+    }
+    ret = pf_cbpf_asm(text, len, &prog, &e);
+    if (!ret)
+        ret = pf_filter_new_cbpf(prog.insns, prog.len, fo, out, &e);
+    if (ret) {
+        fprintf(stderr, "pfcap: %s: ", o->cbpf_file);
+        pf_cli_report(&e, NULL);
+        if (e.line > 0)
+            fprintf(stderr, "(line %d of the program text)\n", e.line);
+    }
+    pf_cbpf_prog_free(&prog);
+    free(text);
+    return ret ? PF_EXIT_USAGE : PF_EXIT_OK;
+}
+
+int pf_cli_filter_load(const struct pf_cli_opts *o, int linktype,
+                       struct pf_filter **out)
+{
+    struct pf_filter_opts fo = {.sz = sizeof(fo), .linktype = linktype};
+
+    *out = NULL;
+    if (o->engine && pf_engine_from_name(o->engine, &fo.engine)) {
+        pf_cli_warn("unknown engine '%s' (jit, ebpf-interp, cbpf, kernel)",
+                    o->engine);
+        return PF_EXIT_USAGE;
+    }
+    if (o->cbpf_file && (o->expr || o->expr_file)) {
+        pf_cli_warn("give either --cbpf or a filter expression, not both");
+        return PF_EXIT_USAGE;
+    }
+    if (o->cbpf_file)
+        return load_cbpf(o, &fo, out);
+    if (o->expr || o->expr_file) {
+        pf_cli_warn("filter expressions are not supported by this build yet; "
+                    "use --cbpf with a program from tcpdump -ddd");
+        return PF_EXIT_USAGE;
+    }
+    return PF_EXIT_OK;
+}

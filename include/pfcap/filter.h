@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pf_filter: one handle that ties the pipeline together. A program comes
+ * in (cBPF instructions; later expressions and eBPF objects), an engine is
+ * chosen, and pf_filter_run gives the verdict for one packet.
+ */
+#ifndef PFCAP_FILTER_H
+#define PFCAP_FILTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pfcap/cbpf.h>
+#include <pfcap/error.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PF_ENGINES(X)                                                          \
+    X(DEFAULT, "default")                                                      \
+    X(CBPF, "cbpf")                                                            \
+    X(EBPF_INTERP, "ebpf-interp")                                              \
+    X(JIT, "jit")                                                              \
+    X(KERNEL, "kernel")
+
+enum pf_engine {
+#define PF_ENGINE_ENUM(name, text) PF_ENGINE_##name,
+    PF_ENGINES(PF_ENGINE_ENUM)
+#undef PF_ENGINE_ENUM
+};
+
+struct pf_filter_opts {
+    size_t sz;            /* sizeof(struct pf_filter_opts) */
+    enum pf_engine engine;
+    int linktype;         /* LINKTYPE_* of the packets */
+    uint32_t snaplen;     /* 0 means 262144 */
+};
+
+struct pf_filter;
+
+/*
+ * Makes a filter from a cBPF program (copied). The program must pass the
+ * libpcap validation profile. Errors: -EINVAL with @err naming the
+ * instruction and rule; -ENOTSUP for an engine this build cannot run.
+ */
+int pf_filter_new_cbpf(const struct pf_cbpf_insn *insns, size_t len,
+                       const struct pf_filter_opts *opts,
+                       struct pf_filter **out, struct pf_error *err);
+
+/* Returns the number of bytes to keep of the packet (0 = drop). */
+uint32_t pf_filter_run(const struct pf_filter *f, const uint8_t *pkt,
+                       uint32_t wirelen, uint32_t caplen);
+
+/* The cBPF program behind @f (owned by @f). */
+const struct pf_cbpf_prog *pf_filter_cbpf(const struct pf_filter *f);
+
+/* The engine @f runs on. */
+enum pf_engine pf_filter_engine(const struct pf_filter *f);
+
+/* "jit", "cbpf", ...; NULL for an unknown value. */
+const char *pf_engine_name(enum pf_engine engine);
+
+/* Parses an engine name; -EINVAL if unknown. */
+int pf_engine_from_name(const char *name, enum pf_engine *out);
+
+/* Frees @f (NULL is fine). */
+void pf_filter_free(struct pf_filter *f);
+
+/* Version string of libpfcap ("0.1.0"). */
+const char *pf_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The whole public API of libpfcap. */
+#ifndef PFCAP_PFCAP_H
+#define PFCAP_PFCAP_H
+
+#include <pfcap/capture.h>
+#include <pfcap/cbpf.h>
+#include <pfcap/ebpf.h>
+#include <pfcap/error.h>
+#include <pfcap/filter.h>
+
+#endif
