@@ -73,7 +73,8 @@ int pf_filter_new_cbpf(const struct pf_cbpf_insn *insns, size_t len,
 uint32_t pf_filter_run(const struct pf_filter *f, const uint8_t *pkt,
                        uint32_t wirelen, uint32_t caplen)
 {
-    return pf_cbpf_run(f->cbpf.insns, f->cbpf.len, pkt, wirelen, caplen, NULL);
+    return pf_cbpf_run_valid(f->cbpf.insns, f->cbpf.len, pkt, wirelen, caplen,
+                             NULL);
 }
 
 const struct pf_cbpf_prog *pf_filter_cbpf(const struct pf_filter *f)

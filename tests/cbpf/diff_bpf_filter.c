@@ -93,11 +93,13 @@ static int compare(const struct pf_cbpf_insn *prog, size_t len,
                                    p->wirelen, p->caplen);
         uint32_t got = pf_cbpf_run(prog, len, p->data, p->wirelen, p->caplen,
                                    NULL);
+        uint32_t got_valid = pf_cbpf_run_valid(prog, len, p->data, p->wirelen,
+                                               p->caplen, NULL);
         runs++;
-        if (want != got) {
+        if (want != got || want != got_valid) {
             if (mismatches++ < 20)
-                fprintf(stderr, "MISMATCH %s packet %zu: libpcap %u pfcap %u\n",
-                        what, i, want, got);
+                fprintf(stderr, "MISMATCH %s packet %zu: libpcap %u pfcap %u "
+                        "(validated path %u)\n", what, i, want, got, got_valid);
             return 1;
         }
     }
