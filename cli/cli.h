@@ -72,6 +72,10 @@ void pf_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints @e like a compiler (with @source under it when it has a line). */
 void pf_cli_report(const struct pf_error *e, const char *source);
 
+/* Same, naming the file or thing @what the error is about. */
+void pf_cli_report_in(const char *what, const struct pf_error *e,
+                      const char *source);
+
 /*
  * Builds the filter the options ask for (--cbpf program or expression)
  * for packets of @linktype. *@out is NULL when there is no filter.
@@ -96,6 +100,9 @@ int pf_cli_printer_free(struct pf_cli_printer *p);
 
 /* `pfcap compile ...` (cli/compile.c); argv[0] is "compile". */
 int pf_cli_compile_main(int argc, char **argv);
+
+/* `pfcap bench ...` (cli/bench.c); argv[0] is "bench". */
+int pf_cli_bench_main(int argc, char **argv);
 
 /* The modes; each returns a PF_EXIT_* status. */
 int pf_cli_file_run(const struct pf_cli_opts *o);

@@ -25,8 +25,7 @@ int pf_cli_dump_run(const struct pf_cli_opts *o)
 
         pf_error_init(&e);
         if (pf_pcap_reader_open(o->read_file, &r, &e)) {
-            fprintf(stderr, "pfcap: %s: ", o->read_file);
-            pf_cli_report(&e, NULL);
+            pf_cli_report_in(o->read_file, &e, NULL);
             return PF_EXIT_RUNTIME;
         }
         linktype = pf_pcap_reader_linktype(r);

@@ -52,8 +52,7 @@ static int open_output(struct file_run *fr)
     }
     pf_error_init(&e);
     if (pf_pcap_writer_open(o->write_file, &wo, &fr->writer, &e)) {
-        fprintf(stderr, "pfcap: %s: ", o->write_file);
-        pf_cli_report(&e, NULL);
+        pf_cli_report_in(o->write_file, &e, NULL);
         return PF_EXIT_RUNTIME;
     }
     return PF_EXIT_OK;
@@ -66,8 +65,7 @@ static int emit(struct file_run *fr, const struct pf_packet *pkt)
 
     pf_error_init(&e);
     if (fr->writer && pf_pcap_writer_write(fr->writer, pkt, &e)) {
-        fprintf(stderr, "pfcap: %s: ", fr->o->write_file);
-        pf_cli_report(&e, NULL);
+        pf_cli_report_in(fr->o->write_file, &e, NULL);
         return PF_EXIT_RUNTIME;
     }
     if (fr->printer && pf_cli_printer_packet(fr->printer, pkt)) {
@@ -89,8 +87,7 @@ static int loop(struct file_run *fr)
         if (n == 0)
             return PF_EXIT_OK;
         if (n < 0) {
-            fprintf(stderr, "pfcap: %s: ", fr->o->read_file);
-            pf_cli_report(&e, NULL);
+            pf_cli_report_in(fr->o->read_file, &e, NULL);
             return PF_EXIT_RUNTIME;
         }
         if (fr->filter &&
@@ -110,8 +107,7 @@ static int finish(struct file_run *fr, int status)
 
     pf_error_init(&e);
     if (fr->writer && pf_pcap_writer_close(fr->writer, &e) && !status) {
-        fprintf(stderr, "pfcap: %s: ", fr->o->write_file);
-        pf_cli_report(&e, NULL);
+        pf_cli_report_in(fr->o->write_file, &e, NULL);
         status = PF_EXIT_RUNTIME;
     }
     if (fr->printer && pf_cli_printer_free(fr->printer) && !status) {
@@ -133,8 +129,7 @@ int pf_cli_file_run(const struct pf_cli_opts *o)
 
     pf_error_init(&e);
     if (pf_pcap_reader_open(o->read_file, &fr.reader, &e)) {
-        fprintf(stderr, "pfcap: %s: ", o->read_file);
-        pf_cli_report(&e, NULL);
+        pf_cli_report_in(o->read_file, &e, NULL);
         return PF_EXIT_RUNTIME;
     }
     linktype = o->linktype >= 0 ? o->linktype

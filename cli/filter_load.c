@@ -65,8 +65,7 @@ static int load_cbpf(const struct pf_cli_opts *o, struct pf_filter_opts *fo,
     if (!ret)
         ret = pf_filter_new_cbpf(prog.insns, prog.len, fo, out, &e);
     if (ret) {
-        fprintf(stderr, "pfcap: %s: ", o->cbpf_file);
-        pf_cli_report(&e, NULL);
+        pf_cli_report_in(o->cbpf_file, &e, NULL);
         if (e.line > 0)
             fprintf(stderr, "(line %d of the program text)\n", e.line);
     }
@@ -75,10 +74,39 @@ static int load_cbpf(const struct pf_cli_opts *o, struct pf_filter_opts *fo,
     return ret ? PF_EXIT_USAGE : PF_EXIT_OK;
 }
 
+/* Compiles the expression from the command line or from -F FILE. */
+static int load_expr(const struct pf_cli_opts *o, struct pf_filter_opts *fo,
+                     struct pf_filter **out)
+{
+    struct pf_error e;
+    size_t len;
+    char *text = o->expr_file ? slurp(o->expr_file, &len) : o->expr;
+    int ret;
+
+    pf_error_init(&e);
+    if (!text) {
+        pf_cli_warn("%s: %s", o->expr_file, strerror(errno ? errno : EIO));
+        return PF_EXIT_RUNTIME;
+    }
+    ret = pf_filter_new_expr(text, fo, out, &e);
+    if (ret)
+        pf_cli_report(&e, text);
+    if (text != o->expr)
+        free(text);
+    return ret ? PF_EXIT_USAGE : PF_EXIT_OK;
+}
+
 int pf_cli_filter_load(const struct pf_cli_opts *o, int linktype,
                        struct pf_filter **out)
 {
-    struct pf_filter_opts fo = {.sz = sizeof(fo), .linktype = linktype};
+    struct pf_filter_opts fo = {
+        .sz = sizeof(fo),
+        .linktype = linktype,
+        .snaplen = o->snaplen > 0 ? (uint32_t)o->snaplen : 0,
+        .no_optimize = o->no_optimize,
+        .live = o->iface != NULL,
+    };
+    int ret;
 
     *out = NULL;
     if (o->engine && pf_engine_from_name(o->engine, &fo.engine)) {
@@ -90,12 +118,19 @@ int pf_cli_filter_load(const struct pf_cli_opts *o, int linktype,
         pf_cli_warn("give either --cbpf or a filter expression, not both");
         return PF_EXIT_USAGE;
     }
-    if (o->cbpf_file)
-        return load_cbpf(o, &fo, out);
-    if (o->expr || o->expr_file) {
-        pf_cli_warn("filter expressions are not supported by this build yet; "
-                    "use --cbpf with a program from tcpdump -ddd");
+    if (o->expr_file && o->expr) {
+        pf_cli_warn("give the expression either with -F or on the command "
+                    "line, not both");
         return PF_EXIT_USAGE;
     }
-    return PF_EXIT_OK;
+    if (o->cbpf_file)
+        ret = load_cbpf(o, &fo, out);
+    else if (o->expr || o->expr_file)
+        ret = load_expr(o, &fo, out);
+    else
+        return PF_EXIT_OK;
+    /* Say once when the engine asked for cannot take this program. */
+    if (!ret && o->engine && pf_filter_note(*out)[0])
+        pf_cli_warn("%s", pf_filter_note(*out));
+    return ret;
 }

@@ -64,6 +64,8 @@ static const char usage_text[] =
     "             [expression]\n"
     "       pfcap compile --emit=cbpf|ebpf|elf|jit [--target=user|socket|xdp]\n"
     "             [-o FILE] [-y linktype] (--cbpf FILE | expression)\n"
+    "       pfcap bench [-r FILE | --synthetic N] [--engines LIST] [--json]\n"
+    "             expression\n"
     "\n"
     "Replay and filter capture files:  pfcap -r in.pcap -w out.pcap 'tcp port 80'\n"
     "Capture live:                     pfcap -i eth0 'tcp port 80'\n"
@@ -82,12 +84,21 @@ void pf_cli_warn(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-void pf_cli_report(const struct pf_error *e, const char *source)
+void pf_cli_report_in(const char *what, const struct pf_error *e,
+                      const char *source)
 {
     char buf[2048];
 
     pf_error_format(e, source, buf, sizeof(buf));
-    fprintf(stderr, "pfcap: %s", buf);
+    if (what)
+        fprintf(stderr, "pfcap: %s: %s", what, buf);
+    else
+        fprintf(stderr, "pfcap: %s", buf);
+}
+
+void pf_cli_report(const struct pf_error *e, const char *source)
+{
+    pf_cli_report_in(NULL, e, source);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -270,6 +281,8 @@ int main(int argc, char **argv)
 
     if (argc > 1 && strcmp(argv[1], "compile") == 0)
         return pf_cli_compile_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "bench") == 0)
+        return pf_cli_bench_main(argc - 1, argv + 1);
     ret = parse(&o, argc, argv, &done);
     if (ret == PF_EXIT_OK && !done)
         ret = run(&o);

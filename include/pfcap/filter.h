@@ -32,9 +32,12 @@ enum pf_engine {
 
 struct pf_filter_opts {
     size_t sz;            /* sizeof(struct pf_filter_opts) */
-    enum pf_engine engine;
+    enum pf_engine engine; /* DEFAULT = the JIT, falling back as needed */
     int linktype;         /* LINKTYPE_* of the packets */
     uint32_t snaplen;     /* 0 means 262144 */
+    int no_optimize;      /* expressions: leave out optimisation (-O) */
+    int live;             /* expressions: compile for a live Linux socket */
+    uint32_t netmask;     /* expressions: for `ip broadcast`; 0 = unknown */
 };
 
 struct pf_filter;
@@ -47,6 +50,21 @@ struct pf_filter;
 int pf_filter_new_cbpf(const struct pf_cbpf_insn *insns, size_t len,
                        const struct pf_filter_opts *opts,
                        struct pf_filter **out, struct pf_error *err);
+
+/*
+ * Makes a filter from a tcpdump filter expression, compiled for
+ * @opts->linktype. Errors: -EINVAL with @err giving line:column and what
+ * is wrong (render it with pf_error_format and the expression).
+ */
+int pf_filter_new_expr(const char *expr, const struct pf_filter_opts *opts,
+                       struct pf_filter **out, struct pf_error *err);
+
+/*
+ * Why @f runs on a different engine than the one asked for (e.g. the
+ * program loops, as libpcap's protochain does, so it cannot be run as
+ * eBPF), or "" when it runs on the requested one.
+ */
+const char *pf_filter_note(const struct pf_filter *f);
 
 /* Returns the number of bytes to keep of the packet (0 = drop). */
 uint32_t pf_filter_run(const struct pf_filter *f, const uint8_t *pkt,

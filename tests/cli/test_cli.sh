@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# End-to-end tests of the pfcap command: filtering capture files with cBPF
+# programs keeps exactly the packets tcpdump keeps, -d/-dd/-ddd print what
+# tcpdump prints, and errors have the promised exit statuses and messages.
+set -u
+
+PFCAP="${PF_BUILD_ROOT:?}/cli/pfcap"
+CORPUS="${PF_CORPUS:?}"
+SRC="${PF_SOURCE_ROOT:?}"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+checks=0
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { checks=$((checks + 1)); }
+
+if ! command -v tcpdump >/dev/null; then
+    echo "SKIP: tcpdump is not installed; the CLI tests compare against it" >&2
+    exit 77
+fi
+
+# Prints a capture's packets so that two files can be compared.
+show() { tcpdump -nn -tt -xx -r "$1" 2>/dev/null; }
+
+# 1. -r IN -w OUT --cbpf PROG keeps exactly what tcpdump -r IN -w REF EXPR keeps.
+filters=("tcp" "udp port 53" "ip6" "arp or icmp" "tcp[tcpflags] & tcp-syn != 0"
+         "vlan" "ip and len > 200" "not ip" "ip6 protochain 6" "ether broadcast")
+files=$(find "$CORPUS/tcpdump" -name '*.pcap' -size -200k | sort | head -120)
+nfiles=0
+for f in $files; do
+    lt=$(tcpdump -r "$f" -c 1 2>&1 >/dev/null | sed -n 's/.*link-type \([A-Z0-9_]*\).*/\1/p')
+    [ "$lt" = EN10MB ] || continue
+    nfiles=$((nfiles + 1))
+    for expr in "${filters[@]}"; do
+        tcpdump -y EN10MB -ddd "$expr" >"$TMP/prog" 2>/dev/null || continue
+        tcpdump -r "$f" -w "$TMP/ref.pcap" "$expr" 2>/dev/null
+        "$PFCAP" -r "$f" -w "$TMP/out.pcap" --cbpf "$TMP/prog" 2>"$TMP/err"
+        st=$?
+        # A damaged file ends with an error (status 2) after the good packets.
+        if [ $st -ne 0 ] && [ $st -ne 2 ]; then
+            fail "$f '$expr': exit status $st: $(cat "$TMP/err")"
+            continue
+        fi
+        if ! cmp -s <(show "$TMP/ref.pcap") <(show "$TMP/out.pcap"); then
+            fail "$f '$expr': pfcap kept different packets than tcpdump"
+        else
+            ok
+        fi
+    done
+done
+echo "filtered $nfiles Ethernet captures x ${#filters[@]} programs: $checks identical"
+[ "$nfiles" -ge 20 ] || fail "only $nfiles Ethernet captures found in $CORPUS"
+
+# 2. -d, -dd and -ddd print exactly what tcpdump prints.
+for expr in "tcp dst port 80" "ip6 protochain 17" "vlan 10 and udp" "len < 100"; do
+    tcpdump -y EN10MB -ddd "$expr" >"$TMP/prog" 2>/dev/null
+    for d in -d -dd -ddd; do
+        if cmp -s <(tcpdump -y EN10MB $d "$expr" 2>/dev/null) <("$PFCAP" $d --cbpf "$TMP/prog"); then
+            ok
+        else
+            fail "pfcap $d differs from tcpdump $d for '$expr'"
+        fi
+    done
+done
+
+# 3. Statuses and messages.
+expect() { # expect STATUS PATTERN -- command...
+    local want=$1 pat=$2
+    shift 3
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    local st=$?
+    if [ $st -ne "$want" ]; then
+        fail "'$*' exited $st, expected $want ($(head -c 300 "$TMP/err"))"
+    elif ! grep -q -- "$pat" "$TMP/err" "$TMP/out"; then
+        fail "'$*' did not print '$pat': $(head -c 300 "$TMP/err")"
+    else
+        ok
+    fi
+}
+printf '2\n40 0 0 12\n4 0 0 1\n' >"$TMP/bad.cbpf"
+printf '1\n6 0 0 65535 extra\n' >"$TMP/junk.cbpf"
+expect 0 "Usage: pfcap" -- "$PFCAP" --help
+expect 0 "pfcap version" -- "$PFCAP" --version
+expect 1 "nothing to do" -- "$PFCAP"
+expect 1 "invalid option" -- "$PFCAP" --no-such-option
+expect 1 "unknown link type" -- "$PFCAP" -y NOSUCHTYPE -d --cbpf "$TMP/bad.cbpf"
+expect 2 "no-such-file" -- "$PFCAP" -r "$TMP/no-such-file.pcap"
+expect 1 "does not end in ret" -- "$PFCAP" -r "$SRC/data/sample.pcap" --cbpf "$TMP/bad.cbpf"
+expect 1 "line 2" -- "$PFCAP" -r "$SRC/data/sample.pcap" --cbpf "$TMP/junk.cbpf"
+expect 2 "error" -- "$PFCAP" -r "$CORPUS/libpcap/pcap-invalid-version-1.pcap"
+
+# 4. A damaged file: every good packet before the damage is written, then
+#    an error naming the byte offset, exit status 2.
+head -c 1000 "$SRC/data/sample.pcap" >"$TMP/cut.pcap"
+good=$(tcpdump -r "$TMP/cut.pcap" 2>/dev/null | wc -l)
+"$PFCAP" -r "$TMP/cut.pcap" -w "$TMP/cut-out.pcap" 2>"$TMP/err"
+st=$?
+got=$(tcpdump -r "$TMP/cut-out.pcap" 2>/dev/null | wc -l)
+if [ $st -ne 2 ] || [ "$got" -ne "$good" ] || ! grep -q "offset [0-9]" "$TMP/err"; then
+    fail "truncated file: status $st, $got of $good packets, stderr: $(cat "$TMP/err")"
+else
+    ok
+fi
+
+# 5. -c and --count.
+n=$("$PFCAP" -r "$SRC/data/sample.pcap" --count | awk '{print $1}')
+want=$(tcpdump -r "$SRC/data/sample.pcap" 2>/dev/null | wc -l)
+[ "$n" = "$want" ] && ok || fail "--count printed $n, tcpdump counts $want"
+"$PFCAP" -r "$SRC/data/sample.pcap" -c 3 -w "$TMP/three.pcap"
+n=$(tcpdump -r "$TMP/three.pcap" 2>/dev/null | wc -l)
+[ "$n" = 3 ] && ok || fail "-c 3 wrote $n packets"
+
+echo "$checks passed, $fails failed"
+[ $fails -eq 0 ]
