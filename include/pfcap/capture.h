@@ -111,7 +111,9 @@ int pf_pcap_writer_open_fd(int fd, const struct pf_pcap_writer_opts *opts,
  * Appends one packet (pcapng: in an EPB on the interface for
  * @pkt->linktype, adding an IDB the first time a link type is seen).
  * Errors: negative errno (the write failed; what was written stays a
- * valid file up to the last complete flush).
+ * valid file up to the last complete flush); -EINVAL for a packet whose
+ * link type differs from a classic pcap file's; -ERANGE for a pcapng
+ * timestamp outside 1970..2554. Packets longer than the snaplen are cut.
  */
 int pf_pcap_writer_write(struct pf_pcap_writer *w, const struct pf_packet *pkt,
                          struct pf_error *err);
