@@ -127,6 +127,8 @@ int pf_cli_file_run(const struct pf_cli_opts *o)
     struct pf_error e;
     int linktype, ret;
 
+    if (o->threads > 1)
+        return pf_cli_file_run_threads(o);
     pf_error_init(&e);
     if (pf_pcap_reader_open(o->read_file, &fr.reader, &e)) {
         pf_cli_report_in(o->read_file, &e, NULL);
