@@ -22,6 +22,8 @@ struct pf_cli_opts {
     const char *read_file;    /* -r */
     const char *iface;        /* -i */
     const char *cbpf_file;    /* --cbpf FILE ("-" = stdin) */
+    const char *ebpf_obj;     /* --ebpf-obj FILE (clang -target bpf) */
+    const char *ebpf_section; /* --ebpf-section NAME */
     const char *expr_file;    /* -F */
     char *expr;               /* expression words joined by spaces (owned) */
     int dump;                 /* -d count: 1 -d, 2 -dd, 3 -ddd */

@@ -38,6 +38,12 @@ int pf_cli_dump_run(const struct pf_cli_opts *o)
         return PF_EXIT_USAGE;
     }
     p = pf_filter_cbpf(f);
+    if (p->len == 0) {
+        pf_cli_warn("-d shows classic BPF; an eBPF object has none (use "
+                    "pfcap compile --emit=ebpf)");
+        pf_filter_free(f);
+        return PF_EXIT_USAGE;
+    }
     need = pf_cbpf_dump(p->insns, p->len, fmt, NULL, 0) + 1;
     buf = malloc(need);
     if (buf) {

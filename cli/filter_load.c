@@ -74,6 +74,20 @@ static int load_cbpf(const struct pf_cli_opts *o, struct pf_filter_opts *fo,
     return ret ? PF_EXIT_USAGE : PF_EXIT_OK;
 }
 
+/* Loads a socket filter from an eBPF object (clang -target bpf -c). */
+static int load_ebpf_obj(const struct pf_cli_opts *o, struct pf_filter_opts *fo,
+                         struct pf_filter **out)
+{
+    struct pf_error e;
+
+    pf_error_init(&e);
+    if (pf_filter_new_ebpf_obj(o->ebpf_obj, o->ebpf_section, fo, out, &e)) {
+        pf_cli_report_in(o->ebpf_obj, &e, NULL);
+        return PF_EXIT_USAGE;
+    }
+    return PF_EXIT_OK;
+}
+
 /* Compiles the expression from the command line or from -F FILE. */
 static int load_expr(const struct pf_cli_opts *o, struct pf_filter_opts *fo,
                      struct pf_filter **out)
@@ -114,8 +128,8 @@ int pf_cli_filter_load(const struct pf_cli_opts *o, int linktype,
                     o->engine);
         return PF_EXIT_USAGE;
     }
-    if (o->cbpf_file && (o->expr || o->expr_file)) {
-        pf_cli_warn("give either --cbpf or a filter expression, not both");
+    if (!!o->cbpf_file + !!o->ebpf_obj + !!(o->expr || o->expr_file) > 1) {
+        pf_cli_warn("give one program: --cbpf, --ebpf-obj or an expression");
         return PF_EXIT_USAGE;
     }
     if (o->expr_file && o->expr) {
@@ -125,6 +139,8 @@ int pf_cli_filter_load(const struct pf_cli_opts *o, int linktype,
     }
     if (o->cbpf_file)
         ret = load_cbpf(o, &fo, out);
+    else if (o->ebpf_obj)
+        ret = load_ebpf_obj(o, &fo, out);
     else if (o->expr || o->expr_file)
         ret = load_expr(o, &fo, out);
     else

@@ -26,6 +26,8 @@ enum {
     OPT_STATS,
     OPT_KFILTER,
     OPT_VERSION,
+    OPT_EBPF_OBJ,
+    OPT_EBPF_SECTION,
 };
 
 static const char short_opts[] = "AB:c:C:deF:G:hi:lLnN:OpqQ:r:s:StU:vw:W:xXy:Z:D#";
@@ -33,6 +35,8 @@ static const char short_opts[] = "AB:c:C:deF:G:hi:lLnN:OpqQ:r:s:StU:vw:W:xXy:Z:D
 static const struct option long_opts[] = {
     {"cbpf", required_argument, NULL, OPT_CBPF},
     {"count", no_argument, NULL, OPT_COUNT},
+    {"ebpf-obj", required_argument, NULL, OPT_EBPF_OBJ},
+    {"ebpf-section", required_argument, NULL, OPT_EBPF_SECTION},
     {"engine", required_argument, NULL, OPT_ENGINE},
     {"fanout", required_argument, NULL, OPT_FANOUT},
     {"help", no_argument, NULL, 'h'},
@@ -57,7 +61,8 @@ static const char usage_text[] =
     "Usage: pfcap [-AdDehlLnOpqStUvxX#] [-B KiB] [-c count] [-C MB] [-F file]\n"
     "             [-G seconds] [-i interface] [-Q in|out|inout] [-r file]\n"
     "             [-s snaplen] [-w file] [-W count] [-y linktype] [-Z user]\n"
-    "             [--cbpf FILE] [--engine=jit|ebpf-interp|cbpf|kernel]\n"
+    "             [--cbpf FILE | --ebpf-obj FILE [--ebpf-section NAME]]\n"
+    "             [--engine=jit|ebpf-interp|cbpf|kernel]\n"
     "             [--count] [--pcapng] [--time-stamp-precision=micro|nano]\n"
     "             [--immediate-mode] [--threads N] [--fanout=hash|cpu|lb|qm]\n"
     "             [--merge] [--stats-interval S] [--kernel-filter=cbpf|ebpf]\n"
@@ -153,6 +158,8 @@ static int parse_long_opt(struct pf_cli_opts *o, int c, const char *arg)
     switch (c) {
     case OPT_CBPF: o->cbpf_file = arg; return 0;
     case OPT_ENGINE: o->engine = arg; return 0;
+    case OPT_EBPF_OBJ: o->ebpf_obj = arg; return 0;
+    case OPT_EBPF_SECTION: o->ebpf_section = arg; return 0;
     case OPT_PCAPNG: o->pcapng = 1; return 0;
     case OPT_COUNT: o->count_only = 1; return 0;
     case OPT_NANO: o->nsec = 1; return 0;

@@ -23,6 +23,7 @@ struct pf_filter {
     int linktype;
     struct pf_ebpf_vm *vm;      /* EBPF_INTERP and JIT */
     int kernel_fd;              /* KERNEL */
+    int socket_prog;            /* an eBPF socket filter, no cBPF form */
     char note[PF_ERROR_MSG_MAX];
 };
 
@@ -185,6 +186,97 @@ int pf_filter_new_expr(const char *expr, const struct pf_filter_opts *opts,
     return filter_make(prog.insns, prog.len, opts, out, err);
 }
 
+/* Loads the socket program of an eBPF object into an engine. */
+static int setup_socket_prog(struct pf_filter *f, const struct pf_ebpf_prog *p,
+                             enum pf_engine engine, struct pf_error *err)
+{
+    int ret;
+
+    if (engine == PF_ENGINE_CBPF)
+        return pf_error_set(err, -ENOTSUP, PF_STAGE_USAGE, 0,
+                            "an eBPF object cannot run on the cbpf engine");
+    /* The VM also serves the kernel engine for packets larger than
+     * BPF_PROG_TEST_RUN takes. */
+    ret = pf_ebpf_vm_new(p->insns, p->len, PF_EBPF_PROG_SOCKET, &f->vm, err);
+    if (ret)
+        return ret;
+    if (engine == PF_ENGINE_KERNEL) {
+        f->engine = PF_ENGINE_KERNEL;
+        return pf_ebpf_kernel_load(p->insns, p->len, PF_EBPF_KERNEL_SOCKET,
+                                   NULL, 0, &f->kernel_fd, err);
+    }
+    f->engine = PF_ENGINE_EBPF_INTERP;
+    if (engine != PF_ENGINE_EBPF_INTERP) {
+        struct pf_error why;
+
+        pf_error_init(&why);
+        if (pf_ebpf_vm_jit(f->vm, &why) == 0)
+            f->engine = PF_ENGINE_JIT;
+        else
+            fall_back(f, "jit", &why);
+    }
+    return 0;
+}
+
+int pf_filter_new_ebpf_obj(const char *path, const char *section,
+                           const struct pf_filter_opts *opts,
+                           struct pf_filter **out, struct pf_error *err)
+{
+    struct pf_ebpf_prog prog = {0};
+    struct pf_filter *f;
+    int ret;
+
+    *out = NULL;
+    ret = pf_ebpf_elf_read_file(path, section, &prog, err);
+    if (ret)
+        return ret;
+    f = calloc(1, sizeof(*f));
+    if (!f) {
+        free(prog.insns);
+        return pf_error_set(err, -ENOMEM, PF_STAGE_NONE, 0, "out of memory");
+    }
+    f->kernel_fd = -1;
+    f->socket_prog = 1;
+    f->linktype = opts ? opts->linktype : 1;
+    ret = setup_socket_prog(f, &prog, opts ? opts->engine : PF_ENGINE_DEFAULT,
+                            err);
+    free(prog.insns);
+    if (ret) {
+        pf_filter_free(f);
+        return ret;
+    }
+    *out = f;
+    return 0;
+}
+
+/* skb->protocol as the kernel would set it: the EtherType of an Ethernet
+ * frame (0 for other link types). */
+static uint16_t skb_protocol(const struct pf_filter *f, const uint8_t *pkt,
+                             uint32_t caplen)
+{
+    if (f->linktype != 1 || caplen < 14)
+        return 0;
+    return (uint16_t)(pkt[12] << 8 | pkt[13]);
+}
+
+/* An eBPF socket filter: run in pfcap's VM, or in the kernel. */
+static uint32_t run_socket(const struct pf_filter *f, const uint8_t *pkt,
+                           uint32_t caplen)
+{
+    struct pf_ebpf_skb_meta meta = {.protocol = skb_protocol(f, pkt, caplen)};
+    struct pf_ebpf_kernel_run_opts ro = {.sz = sizeof(ro),
+                                         .protocol = meta.protocol};
+    uint32_t ret;
+
+    if (f->engine == PF_ENGINE_KERNEL &&
+        caplen <= PF_EBPF_KERNEL_TEST_MAX_SOCKET &&
+        pf_ebpf_kernel_test_run(f->kernel_fd, PF_EBPF_KERNEL_SOCKET, pkt,
+                                caplen, &ro, &ret, NULL, NULL) == 0)
+        return ret;
+    return (uint32_t)pf_ebpf_vm_run_socket(f->vm, pkt, caplen, &meta, NULL,
+                                           f->engine == PF_ENGINE_JIT);
+}
+
 /* The kernel leg: BPF_PROG_TEST_RUN with the wire length in cb[0]. Packets
  * the kernel's test harness cannot take run in the cBPF interpreter. */
 static uint32_t run_kernel(const struct pf_filter *f, const uint8_t *pkt,
@@ -204,6 +296,8 @@ static uint32_t run_kernel(const struct pf_filter *f, const uint8_t *pkt,
 uint32_t pf_filter_run(const struct pf_filter *f, const uint8_t *pkt,
                        uint32_t wirelen, uint32_t caplen)
 {
+    if (f->socket_prog)
+        return run_socket(f, pkt, caplen);
     switch (f->engine) {
     case PF_ENGINE_JIT:
         return (uint32_t)pf_ebpf_vm_run_filter(f->vm, pkt, caplen, wirelen);

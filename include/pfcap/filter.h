@@ -60,6 +60,19 @@ int pf_filter_new_expr(const char *expr, const struct pf_filter_opts *opts,
                        struct pf_filter **out, struct pf_error *err);
 
 /*
+ * Makes a filter from the socket-filter program in section @section (NULL =
+ * the first program section) of the eBPF object file @path, e.g. one built
+ * with `clang -target bpf`. It runs with Linux socket-filter semantics
+ * (struct __sk_buff context, LD_ABS/LD_IND) on the JIT, the eBPF
+ * interpreter or the kernel; it has no cBPF form. Errors: those of the
+ * ELF reader (naming the problem) and of the verifier (instruction index
+ * and rule); -ENOTSUP for the cbpf engine.
+ */
+int pf_filter_new_ebpf_obj(const char *path, const char *section,
+                           const struct pf_filter_opts *opts,
+                           struct pf_filter **out, struct pf_error *err);
+
+/*
  * Why @f runs on a different engine than the one asked for (e.g. the
  * program loops, as libpcap's protochain does, so it cannot be run as
  * eBPF), or "" when it runs on the requested one.
@@ -70,7 +83,8 @@ const char *pf_filter_note(const struct pf_filter *f);
 uint32_t pf_filter_run(const struct pf_filter *f, const uint8_t *pkt,
                        uint32_t wirelen, uint32_t caplen);
 
-/* The cBPF program behind @f (owned by @f). */
+/* The cBPF program behind @f (owned by @f); empty (len 0) for a filter
+ * made from an eBPF object. */
 const struct pf_cbpf_prog *pf_filter_cbpf(const struct pf_filter *f);
 
 /* The engine @f runs on. */

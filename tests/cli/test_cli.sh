@@ -53,6 +53,34 @@ done
 echo "filtered $nfiles Ethernet captures x ${#filters[@]} programs: $checks identical"
 [ "$nfiles" -ge 20 ] || fail "only $nfiles Ethernet captures found in $CORPUS"
 
+# 1b. A socket filter written in C and built with clang (--ebpf-obj) keeps the
+#     packets of the equivalent expression, in the JIT, the eBPF
+#     interpreter and the kernel.
+if command -v clang >/dev/null &&
+    clang -O2 -target bpf -c "$SRC/tests/cli/sockfilter_web.c" -o "$TMP/web.o" 2>"$TMP/err"; then
+    engines="jit ebpf-interp"
+    "$PFCAP" -r "$SRC/data/sample.pcap" --ebpf-obj "$TMP/web.o" --engine=kernel --count >/dev/null 2>&1 &&
+        engines="$engines kernel" || echo "NOTE: kernel engine unavailable here; not tested for --ebpf-obj"
+    nobj=0
+    for f in $files; do
+        lt=$(tcpdump -r "$f" -c 1 2>&1 >/dev/null | sed -n 's/.*link-type \([A-Z0-9_]*\).*/\1/p')
+        [ "$lt" = EN10MB ] || continue
+        tcpdump -r "$f" -w "$TMP/ref.pcap" 'ip and tcp dst port 80' 2>/dev/null
+        for e in $engines; do
+            "$PFCAP" -r "$f" -w "$TMP/out.pcap" --ebpf-obj "$TMP/web.o" --engine=$e 2>/dev/null
+            if cmp -s <(show "$TMP/ref.pcap") <(show "$TMP/out.pcap"); then
+                ok
+            else
+                fail "$f: --ebpf-obj on $e kept different packets than tcpdump 'ip and tcp dst port 80'"
+            fi
+        done
+        nobj=$((nobj + 1))
+    done
+    echo "--ebpf-obj: $nobj Ethernet captures x engines ($engines) compared"
+else
+    echo "NOTE: clang cannot build eBPF objects here; --ebpf-obj not tested: $(cat "$TMP/err" 2>/dev/null)"
+fi
+
 # 2. -d, -dd and -ddd print exactly what tcpdump prints.
 for expr in "tcp dst port 80" "ip6 protochain 17" "vlan 10 and udp" "len < 100"; do
     tcpdump -y EN10MB -ddd "$expr" >"$TMP/prog" 2>/dev/null
