@@ -10,85 +10,31 @@
  * and the two return values must be equal. Programs that read M[] before
  * writing it are left out (libpcap's result is undefined there).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <pcap/pcap.h>
 
 #include <pfcap/cbpf.h>
 
+#include "tests/common/corpus.h"
+
 _Static_assert(sizeof(struct pf_cbpf_insn) == sizeof(struct bpf_insn),
                "layout-compatible with libpcap");
 
-struct pkt {
-    uint8_t *data;
-    uint32_t caplen, wirelen;
-};
-
-static struct pkt *pkts;
-static size_t npkts, cappkts;
+static struct pf_test_corpus corpus;
 static unsigned long long runs, mismatches;
-
-static void add_file(const char *path)
-{
-    char errbuf[PCAP_ERRBUF_SIZE];
-    pcap_t *p = pcap_open_offline(path, errbuf);
-    struct pcap_pkthdr *h;
-    const u_char *d;
-
-    if (!p)
-        return;
-    while (pcap_next_ex(p, &h, &d) == 1) {
-        if (npkts == cappkts) {
-            cappkts = cappkts ? cappkts * 2 : 4096;
-            pkts = realloc(pkts, cappkts * sizeof(*pkts));
-            if (!pkts)
-                abort();
-        }
-        pkts[npkts].data = malloc(h->caplen ? h->caplen : 1);
-        memcpy(pkts[npkts].data, d, h->caplen);
-        pkts[npkts].caplen = h->caplen;
-        pkts[npkts].wirelen = h->len;
-        npkts++;
-    }
-    pcap_close(p);
-}
-
-static void add_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[4096];
-    struct stat st;
-
-    if (!d)
-        return;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        if (stat(path, &st))
-            continue;
-        if (S_ISDIR(st.st_mode))
-            add_dir(path);
-        else
-            add_file(path);
-    }
-    closedir(d);
-}
 
 /* Runs @prog over every packet (or every @stride-th) in both engines. */
 static int compare(const struct pf_cbpf_insn *prog, size_t len,
                    const char *what, size_t stride)
 {
-    for (size_t i = 0; i < npkts; i += stride) {
-        const struct pkt *p = &pkts[i];
+    for (size_t i = 0; i < corpus.n; i += stride) {
+        const struct pf_test_pkt *p = &corpus.pkts[i];
         uint32_t want = bpf_filter((const struct bpf_insn *)prog, p->data,
                                    p->wirelen, p->caplen);
         uint32_t got = pf_cbpf_run(prog, len, p->data, p->wirelen, p->caplen,
@@ -257,29 +203,27 @@ static int run_random(int count)
 
 int main(void)
 {
-    const char *corpus = getenv("PF_CORPUS"), *src = getenv("PF_SOURCE_ROOT");
+    const char *dir = getenv("PF_CORPUS"), *src = getenv("PF_SOURCE_ROOT");
     const char *seed_env = getenv("PF_TEST_SEED");
     char path[4096];
     int nexpr = 0, failed;
 
-    if (!corpus || !src) {
+    if (!dir || !src) {
         fprintf(stderr, "PF_CORPUS and PF_SOURCE_ROOT must be set\n");
         return 1;
     }
-    add_dir(corpus);
-    if (npkts < 1000) {
-        fprintf(stderr, "corpus at %s has only %zu packets\n", corpus, npkts);
+    if (pf_test_corpus_load(dir, -1, &corpus) < 1000) {
+        fprintf(stderr, "corpus at %s has only %zu packets\n", dir, corpus.n);
         return 1;
     }
     rng_state = seed_env ? strtoull(seed_env, NULL, 0) : (uint64_t)time(NULL);
     rng_state = rng_state ? rng_state : 1;
-    printf("seed: PF_TEST_SEED=%" PRIu64 "\npackets: %zu\n", rng_state, npkts);
+    printf("seed: PF_TEST_SEED=%" PRIu64 "\npackets: %zu\n", rng_state,
+           corpus.n);
     snprintf(path, sizeof(path), "%s/tests/data/cbpf/expressions.txt", src);
     failed = run_expressions(path, &nexpr);
     failed += run_random(20000);
     printf("runs compared: %llu, mismatching programs: %d\n", runs, failed);
-    for (size_t i = 0; i < npkts; i++)
-        free(pkts[i].data);
-    free(pkts);
+    pf_test_corpus_free(&corpus);
     return failed || nexpr < 200 ? 1 : 0;
 }

@@ -11,72 +11,22 @@
  * A filter that silently runs on another engine than the one asked for
  * fails the test unless the program loops (protochain).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <pcap/pcap.h>
 
 #include <pfcap/pfcap.h>
 
+#include "tests/common/corpus.h"
+
 #define MAX_KERNEL_EXPRS 40
 
-struct pkt {
-    uint8_t *data;
-    uint32_t caplen, wirelen;
-};
-
-static struct pkt *pkts;
-static size_t npkts, cappkts;
+static struct pf_test_corpus corpus;
 static unsigned long long pairs, optdiff;
 static int kernel_ok;
-
-static void add_file(const char *path)
-{
-    struct pf_pcap_reader *r;
-    struct pf_packet p;
-
-    if (pf_pcap_reader_open(path, &r, NULL))
-        return;
-    while (pf_pcap_reader_next(r, &p, NULL) == 1) {
-        if (p.linktype != 1)
-            continue;
-        if (npkts == cappkts) {
-            cappkts = cappkts ? cappkts * 2 : 4096;
-            pkts = realloc(pkts, cappkts * sizeof(*pkts));
-            if (!pkts)
-                abort();
-        }
-        pkts[npkts].data = malloc(p.caplen + 1);
-        memcpy(pkts[npkts].data, p.data, p.caplen);
-        pkts[npkts].caplen = p.caplen;
-        pkts[npkts++].wirelen = p.wirelen;
-    }
-    pf_pcap_reader_close(r);
-}
-
-static void add_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[4096];
-    struct stat st;
-
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            add_dir(path);
-        else if (S_ISREG(st.st_mode))
-            add_file(path);
-    }
-    if (d)
-        closedir(d);
-}
 
 /* libpcap's program for @expr (optimised or not), or -1 if it refuses. */
 static int libpcap_compile(const char *expr, int optimize,
@@ -126,7 +76,7 @@ static int check_packet(const char *expr, size_t i, struct pf_filter **f,
                         size_t nf, const struct bpf_program *unopt,
                         const struct bpf_program *opt)
 {
-    const struct pkt *p = &pkts[i];
+    const struct pf_test_pkt *p = &corpus.pkts[i];
     uint32_t ref = pf_filter_run(f[0], p->data, p->wirelen, p->caplen);
     int want = bpf_filter(unopt->bf_insns, p->data, p->wirelen, p->caplen) != 0;
     int want_opt = bpf_filter(opt->bf_insns, p->data, p->wirelen, p->caplen) != 0;
@@ -168,7 +118,7 @@ static int run_expr(const char *expr, int with_kernel, int *refused)
     nf = make_filters(expr, with_kernel, f, &failed);
     if (nf == 0)
         (*refused)++;
-    for (size_t i = 0; nf && i < npkts && !failed; i++)
+    for (size_t i = 0; nf && i < corpus.n && !failed; i++)
         failed += check_packet(expr, i, f, nf, &unopt, &opt);
     for (size_t k = 0; k < nf; k++)
         pf_filter_free(f[k]);
@@ -179,23 +129,24 @@ static int run_expr(const char *expr, int with_kernel, int *refused)
 
 int main(void)
 {
-    const char *corpus = getenv("PF_CORPUS"), *src = getenv("PF_SOURCE_ROOT");
+    const char *dir = getenv("PF_CORPUS"), *src = getenv("PF_SOURCE_ROOT");
     char path[4096], line[4096];
     int failed = 0, nexpr = 0, refused = 0, nkernel = 0;
     struct pf_error e;
     FILE *in;
 
-    if (!corpus || !src)
+    if (!dir || !src)
         return 1;
-    add_dir(corpus);
+    pf_test_corpus_load(dir, DLT_EN10MB, &corpus);
     pf_error_init(&e);
     kernel_ok = pf_ebpf_kernel_probe(&e) == 0;
     if (!kernel_ok)
         printf("NOTE: the kernel engine is not tested here: %s\n", e.msg);
     snprintf(path, sizeof(path), "%s/tests/data/cbpf/expressions.txt", src);
     in = fopen(path, "r");
-    if (!in || npkts < 1000) {
-        fprintf(stderr, "need %s and the corpus (%zu packets)\n", path, npkts);
+    if (!in || corpus.n < 1000) {
+        fprintf(stderr, "need %s and the corpus (%zu packets)\n", path,
+                corpus.n);
         return 1;
     }
     while (fgets(line, sizeof(line), in)) {
@@ -211,10 +162,8 @@ int main(void)
     fclose(in);
     printf("%zu packets, %d expressions (%d refused by pfcap), %d through the "
            "kernel too; %llu (expression, packet) pairs, %llu where libpcap's "
-           "optimiser changes the verdict; %d failures\n", npkts, nexpr,
+           "optimiser changes the verdict; %d failures\n", corpus.n, nexpr,
            refused, nkernel, pairs, optdiff, failed);
-    for (size_t i = 0; i < npkts; i++)
-        free(pkts[i].data);
-    free(pkts);
+    pf_test_corpus_free(&corpus);
     return failed ? 1 : 0;
 }
