@@ -6,7 +6,10 @@
 #include <pfcap/capture.h>
 #include <pfcap/cbpf.h>
 #include <pfcap/ebpf.h>
+#include <pfcap/ebpf_io.h>
 #include <pfcap/error.h>
 #include <pfcap/filter.h>
+#include <pfcap/live.h>
+#include <pfcap/translate.h>
 
 #endif
