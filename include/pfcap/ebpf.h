@@ -204,8 +204,13 @@ enum { PF_EBPF_EXIT = 0x90 };
  * initialised. Packet bytes are read with LDX through r1 (or pointers
  * derived from it by adding scalars) after comparisons that prove the
  * access lies in [0, caplen): against r2 (or a scalar equal to it), or
- * against a packet-end pointer r1 + r2. The packet is read-only. The result
- * r0 (u32) is the number of bytes to keep, 0 = drop.
+ * against a packet-end pointer r1 + r2. A variable offset added to r1 must
+ * be below 2^32 and is bounded by comparing it (or a copy plus a constant)
+ * with r2. The packet is read-only. The result r0 (u32) is the number of
+ * bytes to keep, 0 = drop. Both types: stack r10-512..r10, no loops,
+ * pointers never become numbers (no pointer bits reach a result, so every
+ * engine gives the same answer); 8-byte spills of up to 16 registers keep
+ * their type.
  *
  * PF_EBPF_PROG_SOCKET: Linux BPF_PROG_TYPE_SOCKET_FILTER semantics. r1 =
  * pointer to a struct pf_ebpf_skb (layout of the kernel's struct
@@ -213,8 +218,9 @@ enum { PF_EBPF_EXIT = 0x90 };
  * queue_mapping, protocol, vlan_present, vlan_tci, vlan_proto, priority,
  * ingress_ifindex, ifindex, tc_index, cb[0..4], hash, napi_id; writes to
  * cb[] only. LD_ABS/LD_IND read the packet in network byte order with r6 =
- * the context (out of bounds or a negative offset: the program returns 0);
- * helpers skb_load_bytes (26) and get_prandom_u32 (7).
+ * the context (out of bounds: the program returns 0; the kernel's
+ * SKF_LL_OFF + n reads byte n, SKF_NET_OFF and other negative offsets
+ * fail); helpers skb_load_bytes (26) and get_prandom_u32 (7).
  */
 enum pf_ebpf_prog_type {
     PF_EBPF_PROG_FILTER = 0,
@@ -294,6 +300,7 @@ struct pf_ebpf_skb_meta {
     X(STACK_ALIGN, "misaligned stack access at %d size %d")                    \
     X(STACK_VAR, "variable-offset stack access")                               \
     X(STACK_UNINIT, "stack read at %d size %d before it is written")           \
+    X(STACK_PTR, "stack slot at %d holds a pointer; %s would leak its bits")   \
     X(CTX_ACCESS, "invalid context access at offset %d size %d")               \
     X(CTX_WRITE, "context write at offset %d: only cb[0..4] is writable")      \
     X(ATOMIC_MEM, "atomic operations are only allowed on the stack")           \

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The JIT driver: runs the x86-64 back end pass after pass until every
+ * instruction's offset stops changing (jumps shrink to rel8 as distances
+ * become known), then maps memory read-write, copies the code, fills the
+ * tail of the page with int3 and flips the mapping to read-execute. The
+ * memory is never writable and executable at once. Any failure leaves the
+ * VM on the interpreter with the reason in the error.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ebpf_impl.h"
+
+#define MAX_PASSES 64
+
+/* The first guess of each instruction's offset: 64 bytes each, more than
+ * any instruction needs, so every later layout is shorter everywhere and
+ * jump sizes only shrink. */
+static void first_guess(uint32_t *prev, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i <= n; i++)
+        prev[i] = (uint32_t)(64 + 64 * i);
+}
+
+/* Runs passes until the layout is stable; the code is left in c->buf. */
+static int converge(struct pf_ebpf_jit_ctx *c, uint32_t *a, uint32_t *b,
+                    struct pf_error *err)
+{
+    int pass;
+
+    first_guess(b, c->n);
+    for (pass = 0; pass < MAX_PASSES; pass++) {
+        uint32_t *tmp;
+
+        c->addrs = a;
+        c->prev = b;
+        pf_ebpf_jit_x86_emit(c);
+        if (c->oom)
+            return pf_error_set(err, -ENOMEM, PF_STAGE_JIT, 0,
+                                "out of memory while compiling");
+        if (memcmp(a, b, (c->n + 1) * sizeof(*a)) == 0)
+            return 0;
+        tmp = a;
+        a = b;
+        b = tmp;
+    }
+    return pf_error_set(err, -ERANGE, PF_STAGE_JIT, 0,
+                        "code layout did not settle after %d passes",
+                        MAX_PASSES);
+}
+
+/* mmap RW, copy, int3 tail, mprotect RX. */
+static int install(struct pf_ebpf_vm *vm, const uint8_t *code, size_t len,
+                   struct pf_error *err)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    size_t map = (len + (size_t)page - 1) & ~((size_t)page - 1);
+    void *mem = mmap(NULL, map, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    if (mem == MAP_FAILED)
+        return pf_error_set(err, -errno, PF_STAGE_JIT, 0,
+                            "cannot map %zu bytes for code", map);
+    memcpy(mem, code, len);
+    memset((uint8_t *)mem + len, 0xcc, map - len);
+    if (mprotect(mem, map, PROT_READ | PROT_EXEC)) {
+        int e = errno;
+
+        munmap(mem, map);
+        return pf_error_set(err, -e, PF_STAGE_JIT, 0,
+                            "cannot make the code executable");
+    }
+    vm->jit_code = mem;
+    vm->jit_size = len;
+    vm->jit_map = map;
+    return 0;
+}
+
+int pf_ebpf_jit_compile(struct pf_ebpf_vm *vm, struct pf_error *err)
+{
+#if defined(__x86_64__)
+    struct pf_ebpf_jit_ctx c;
+    uint32_t *a = calloc(vm->len + 1, sizeof(*a));
+    uint32_t *b = calloc(vm->len + 1, sizeof(*b));
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    c.insns = vm->insns;
+    c.n = vm->len;
+    if (!a || !b)
+        rc = pf_error_set(err, -ENOMEM, PF_STAGE_JIT, 0, "out of memory");
+    else
+        rc = converge(&c, a, b, err);
+    if (!rc)
+        rc = install(vm, c.buf, c.len, err);
+    free(c.buf);
+    free(a);
+    free(b);
+    return rc;
+#else
+    return pf_error_set(err, -ENOTSUP, PF_STAGE_JIT, 0,
+                        "no JIT for this CPU; using the interpreter");
+#endif
+}
+
+void pf_ebpf_jit_release(struct pf_ebpf_vm *vm)
+{
+    if (vm->jit_code)
+        munmap(vm->jit_code, vm->jit_map);
+    vm->jit_code = NULL;
+    vm->jit_size = 0;
+    vm->jit_map = 0;
+}
