@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Linearisation: the control-flow graph becomes a cBPF program. Blocks
+ * are laid out in reverse post-order (every jump goes forward), constant
+ * blocks are bypassed, and the accept/reject leaves come last as
+ * `ret #snaplen` / `ret #0`. jt/jf hold only 8 bits, so a conditional
+ * jump whose target is more than 255 instructions away goes through a
+ * `ja` placed right after it (a trampoline); sizes are recomputed until
+ * no new trampoline is needed, so programs of any size work.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "filters/filters_impl.h"
+
+static struct fc_block *skip_const(struct fc_block *b)
+{
+    while (b && b->kind == FC_B_CONST)
+        b = b->konst ? b->jt : b->jf;
+    return b;
+}
+
+struct order {
+    struct fc_block **v;
+    size_t n;
+};
+
+/* Reverse post-order of the blocks reachable from @root, iteratively. */
+static int topo(struct fc_state *st, struct fc_block *root, struct order *o)
+{
+    size_t cap = st->nblocks + 2, sp = 0;
+    struct fc_block **stack = malloc(cap * sizeof(*stack));
+    int *state = malloc(cap * sizeof(*state));
+
+    o->v = malloc(cap * sizeof(*o->v));
+    o->n = 0;
+    if (!stack || !state || !o->v) {
+        free(stack);
+        free(state);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < cap; i++)
+        state[i] = 0;
+    stack[sp++] = root;
+    while (sp) {
+        struct fc_block *b = stack[sp - 1];
+        struct fc_block *s = NULL;
+
+        if (b->kind == FC_B_JUMP && state[b->id] < 2) {
+            s = skip_const(state[b->id] == 0 ? b->jf : b->jt);
+            state[b->id]++;
+            if (s && state[s->id] == 0 && sp < cap)
+                stack[sp++] = s;
+            continue;
+        }
+        sp--;
+        if (state[b->id] != 3) {
+            state[b->id] = 3;
+            o->v[o->n++] = b;
+        }
+    }
+    free(stack);
+    free(state);
+    for (size_t i = 0; i < o->n / 2; i++) {
+        struct fc_block *t = o->v[i];
+
+        o->v[i] = o->v[o->n - 1 - i];
+        o->v[o->n - 1 - i] = t;
+    }
+    return 0;
+}
+
+static long stmt_count(const struct fc_block *b)
+{
+    long n = 0;
+
+    for (const struct fc_stmt *s = b->stmts.head; s; s = s->next)
+        n++;
+    return n;
+}
+
+/*
+ * Every jump goes forward, so laying blocks out from the last one back
+ * decides each block's trampolines once: the distance from a jump to its
+ * target depends only on blocks after it. @e holds, per block, how many
+ * instructions remain from its start to the end of the program.
+ */
+static long layout(struct order *o)
+{
+    long end = 0;
+
+    for (size_t i = o->n; i-- > 0;) {
+        struct fc_block *b = o->v[i];
+        long n = b->kind == FC_B_JUMP ? stmt_count(b) + 1 : 1;
+
+        b->tramp_t = b->tramp_f = 0;
+        if (b->kind == FC_B_JUMP && skip_const(b->jt) != skip_const(b->jf)) {
+            long et = skip_const(b->jt)->len, ef = skip_const(b->jf)->len;
+
+            /* offset = E(jump) - E(target) - 1, E(jump) = end + tramps + 1 */
+            for (int k = 0; k < 3; k++) {
+                long ej = end + b->tramp_t + b->tramp_f + 1;
+
+                b->tramp_t |= ej - et - 1 > 255;
+                b->tramp_f |= ej - ef - 1 > 255;
+            }
+            n += b->tramp_t + b->tramp_f;
+        }
+        end += n;
+        b->len = end; /* E(b): instructions from b's start to the end */
+    }
+    for (size_t i = 0; i < o->n; i++)
+        o->v[i]->pos = end - o->v[i]->len;
+    return end;
+}
+
+static void put(struct pf_cbpf_insn *p, uint16_t code, uint8_t jt, uint8_t jf,
+                uint32_t k)
+{
+    p->code = code;
+    p->jt = jt;
+    p->jf = jf;
+    p->k = k;
+}
+
+/* Emits one block: statements, the jump, then its trampolines. */
+static void emit_block(struct fc_state *st, struct fc_block *b,
+                       struct pf_cbpf_insn *out)
+{
+    struct pf_cbpf_insn *p = out + b->pos;
+    long j, tt, tf;
+
+    if (b->kind != FC_B_JUMP) {
+        put(p, PF_CBPF_RET | PF_CBPF_K, 0, 0,
+            b->kind == FC_B_ACCEPT ? st->opts.snaplen : 0);
+        return;
+    }
+    for (struct fc_stmt *s = b->stmts.head; s; s = s->next)
+        put(p++, s->code, 0, 0, s->k);
+    j = p - out;
+    tt = j + 1;
+    tf = j + 1 + b->tramp_t;
+    if (b->tramp_t)
+        put(&out[tt], PF_CBPF_JMP | PF_CBPF_JA, 0, 0,
+            (uint32_t)(skip_const(b->jt)->pos - (tt + 1)));
+    if (b->tramp_f)
+        put(&out[tf], PF_CBPF_JMP | PF_CBPF_JA, 0, 0,
+            (uint32_t)(skip_const(b->jf)->pos - (tf + 1)));
+    if (skip_const(b->jt) == skip_const(b->jf)) { /* both edges agree */
+        put(p, PF_CBPF_JMP | PF_CBPF_JA, 0, 0,
+            (uint32_t)(skip_const(b->jt)->pos - (j + 1)));
+        return;
+    }
+    put(p, b->jcode, 0, 0, b->jk);
+    p->jt = (uint8_t)((b->tramp_t ? tt : skip_const(b->jt)->pos) - (j + 1));
+    p->jf = (uint8_t)((b->tramp_f ? tf : skip_const(b->jf)->pos) - (j + 1));
+}
+
+/* Writes the graph rooted at @root as a malloc'd program in *@out
+ * (trampolines for far jumps). Returns 0 or -ENOMEM. */
+int fc_emit(struct fc_state *st, struct fc_block *root,
+            struct pf_cbpf_prog *out)
+{
+    struct order o;
+    long total;
+    struct pf_cbpf_insn *insns;
+
+    root = skip_const(root);
+    if (topo(st, root, &o))
+        return -ENOMEM;
+    total = layout(&o);
+    insns = calloc((size_t)total, sizeof(*insns));
+    if (!insns) {
+        free(o.v);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < o.n; i++)
+        emit_block(st, o.v[i], insns);
+    free(o.v);
+    out->insns = insns;
+    out->len = (size_t)total;
+    return 0;
+}
