@@ -30,7 +30,7 @@ enum {
     OPT_EBPF_SECTION,
 };
 
-static const char short_opts[] = "AB:c:C:deF:G:hi:lLnN:OpqQ:r:s:StU:vw:W:xXy:Z:D#";
+static const char short_opts[] = "AB:c:C:deF:G:hi:lLnOpqQ:r:s:StUvw:W:xXy:Z:D#";
 
 static const struct option long_opts[] = {
     {"cbpf", required_argument, NULL, OPT_CBPF},

@@ -143,7 +143,9 @@ else
     ok
 fi
 
-# 5. -c and --count.
+# 5. -c, -U and --count.
+"$PFCAP" -r "$SRC/data/sample.pcap" -U -w "$TMP/u.pcap" && cmp -s "$TMP/u.pcap" <("$PFCAP" -r "$SRC/data/sample.pcap" -w -) &&
+    ok || fail "-U -w differs from -w -"
 n=$("$PFCAP" -r "$SRC/data/sample.pcap" --count | awk '{print $1}')
 want=$(tcpdump -r "$SRC/data/sample.pcap" 2>/dev/null | wc -l)
 [ "$n" = "$want" ] && ok || fail "--count printed $n, tcpdump counts $want"
