@@ -11,6 +11,7 @@
  * IEEE802_11_RADIO 127, IPV4 228, IPV6 229, LINUX_SLL2 276. Any other
  * link type is refused with PF_COMPILE_UNSUPPORTED.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 
 #include "filters/filters_impl.h"
@@ -189,13 +190,19 @@ static uint32_t ppp_type(uint32_t p)
     }
 }
 
-/* One address family in the 32-bit loopback header: host order for
- * NULL (a file written on a little-endian host, as pfcap assumes),
- * network order for LOOP. */
+/*
+ * One address family in the 32-bit loopback header: network order for
+ * LOOP; for NULL the order of the host that wrote it, i.e. this host's,
+ * or the opposite when a file's byte order is swapped (libpcap applies
+ * the swap to savefile handles only).
+ */
 static struct fc_frag *loop_af(struct fc_state *st, uint32_t af)
 {
-    if (st->linktype == DLT_NULL)
-        af = __builtin_bswap32(af);
+    if (st->linktype == DLT_NULL) {
+        if (st->opts.swapped && st->opts.context == PF_COMPILE_FILE)
+            af = __builtin_bswap32(af);
+        af = htonl(af);
+    }
     return fc_cmp(st, FC_OR_LINKHDR, 0, PF_CBPF_W, af);
 }
 

@@ -8,10 +8,21 @@
  *    compute the same arithmetic on them) test the same value; an
  *    indexed load with a constant index is the absolute load;
  *  - constant folding: a test on a constant (`1 = 2`) has a known result;
+ *    arithmetic is folded only in the second, statement-rewriting phase
+ *    (see below);
  *  - jump threading: along an edge, the tests that dominate it are known
  *    (same value, same comparison: same result; "A == c" true: any other
  *    "A == c2" is false), so an edge into a decided test is redirected
  *    past it, and this repeats until nothing changes.
+ *
+ * libpcap's optimiser then runs a second phase that rewrites statements
+ * (`x * 0` and `x & 0` become `ld #0`, `0 op x` folds, a constant X
+ * becomes an immediate, constant operands fold) and folds a block's
+ * test when its A is now constant, but it threads no more edges: only
+ * its final root walk skips blocks whose two branches coincide. So with
+ * those rewrites a test decides the verdict only on the chain from the
+ * root (`ip[2:2] * 0 = 1` is refused on DLT_IPV4, where the relation is
+ * the root, and accepted on Ethernet, behind the ethertype test).
  *
  * The graph itself is not changed (skipping a load would change verdicts
  * on truncated packets): successors are copied into side arrays. Above
@@ -61,6 +72,7 @@ struct rj {
     int *seen, *order, norder;
     int nblk;
     int varoff_reg;            /* M[] set once by the prologue, or -1 */
+    int alter;                 /* second phase: statements rewritten */
 };
 
 static int vn_get(struct rj *r, uint16_t op, uint16_t code, uint32_t k,
@@ -119,17 +131,44 @@ static int alu_fold(uint32_t op, uint32_t a, uint32_t b, uint32_t *out)
     }
 }
 
+/*
+ * libpcap's statement rewrites with the operand b constant: `op #0` is a
+ * no-op for + << >> | ^ and `ld #0` for * &; constants fold.
+ */
+static int alu_const_b(struct rj *r, uint32_t op, int a, uint32_t kb)
+{
+    uint32_t ka, res;
+
+    if (kb == 0 && (op == PF_CBPF_ADD || op == PF_CBPF_LSH ||
+                    op == PF_CBPF_RSH || op == PF_CBPF_OR ||
+                    op == PF_CBPF_XOR))
+        return a;
+    if (kb == 0 && (op == PF_CBPF_MUL || op == PF_CBPF_AND))
+        return vn_const(r, 0);
+    if (is_const(r, a, &ka) && alu_fold(op, ka, kb, &res))
+        return vn_const(r, res);
+    return -1;
+}
+
+/* Value of A op b; the rewrites apply in the second phase only. */
 static int vn_alu(struct rj *r, uint32_t op, int a, int b)
 {
-    uint32_t ka, kb, res;
+    uint32_t ka, kb;
+    int v;
 
     if (op == PF_CBPF_NEG)
-        return is_const(r, a, &ka) ? vn_const(r, (uint32_t)-ka)
-                                   : vn_get(r, VN_NEG, 0, 0, a, 0);
-    if (is_const(r, a, &ka) && is_const(r, b, &kb) &&
-        alu_fold(op, ka, kb, &res))
-        return vn_const(r, res);
-
+        return r->alter && is_const(r, a, &ka)
+                   ? vn_const(r, (uint32_t)-ka)
+                   : vn_get(r, VN_NEG, 0, 0, a, 0);
+    if (r->alter && is_const(r, b, &kb) &&
+        (v = alu_const_b(r, op, a, kb)) >= 0)
+        return v;
+    if (r->alter && is_const(r, a, &ka) && ka == 0) {
+        if (op == PF_CBPF_ADD || op == PF_CBPF_OR || op == PF_CBPF_XOR)
+            return b;
+        if (op != PF_CBPF_SUB)
+            return vn_const(r, 0);
+    }
     return vn_get(r, VN_ALU, (uint16_t)op, 0, a, b);
 }
 
@@ -449,6 +488,35 @@ static void teardown(struct rj *r)
     free(r->ain);
 }
 
+/*
+ * The second phase, as observed: the root block's test is decided with
+ * the statement rewrites (value numbers recomputed for it alone); later
+ * blocks on the walk only with the first phase's knowledge (libpcap
+ * drops the statements of a block that leaves A and X as it found them
+ * and then never folds its test). libpcap's root walk also skips blocks
+ * whose branches coincide. 1 if the walk ends at `ret #0`.
+ */
+static int root_walk(struct rj *r, struct fc_block *root, struct facts *none)
+{
+    int id = (int)root->id, d;
+
+    if (root->kind != FC_B_JUMP)
+        return root->kind == FC_B_REJECT;
+    r->alter = 1;
+    eval_block(r, root, r->ain[id]);
+    d = decide(r, id, none);
+    r->alter = 0;
+    eval_block(r, root, r->ain[id]);
+    while (d >= 0 || r->jt[id] == r->jf[id]) {
+        root = d != 0 ? r->jt[id] : r->jf[id];
+        if (root->kind != FC_B_JUMP)
+            break;
+        id = (int)root->id;
+        d = decide(r, id, none);
+    }
+    return root->kind == FC_B_REJECT;
+}
+
 /* Would libpcap's optimiser reduce this graph to `ret #0`? */
 int fc_rejects_all(struct fc_state *st, struct fc_block *root)
 {
@@ -482,6 +550,11 @@ int fc_rejects_all(struct fc_state *st, struct fc_block *root)
         for (int i = 0; i < r.norder; i++)
             if (r.blk[r.order[i]]->kind == FC_B_ACCEPT)
                 rejects = 0;
+        if (!rejects) {
+            struct facts none = {tmp.v, 0};
+
+            rejects = root_walk(&r, root, &none);
+        }
     }
     free(tmp.v);
     teardown(&r);

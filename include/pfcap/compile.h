@@ -10,9 +10,13 @@
  * IEEE802_11_RADIO 127, IPV4 228, IPV6 229, LINUX_SLL2 276.
  * Where libpcap's own program would read a scratch register before
  * writing it (some `geneve` uses), pfcap zeroes the registers first, so
- * its verdicts are deterministic. `protochain` is unrolled for 8
- * extension headers (no backward jumps). DLT_NULL files are assumed to
- * come from a little-endian host, as on the machine that reads them.
+ * its verdicts are deterministic. `protochain` is unrolled (no backward
+ * jumps) for PF_COMPILE_PROTOCHAIN_MAX headers after the IP header;
+ * libpcap walks without bound, so verdicts may differ only on packets
+ * with longer chains. DLT_NULL's 4-byte header holds the address family
+ * in the byte order of the host that wrote the file: set `swapped` when
+ * the capture file's byte order differs from this host's (as libpcap
+ * does for a savefile handle).
  */
 #ifndef PFCAP_COMPILE_H
 #define PFCAP_COMPILE_H
@@ -40,7 +44,12 @@ struct pf_compile_opts {
     int optimize;       /* 1 = optimise (tcpdump's default), 0 = like -O */
     enum pf_compile_context context;
     uint32_t netmask;   /* for `ip broadcast`; 0 = unknown */
+    int swapped;        /* PF_COMPILE_FILE only: the capture file's byte
+                         * order differs from this host's (DLT_NULL) */
 };
+
+/* Extension headers `protochain` follows before it gives up. */
+#define PF_COMPILE_PROTOCHAIN_MAX 100
 
 /* Error codes of the expression compiler (err->code, stage EXPR). */
 enum pf_compile_code {

@@ -291,7 +291,7 @@ static void failf(const struct gcase *c, const char *fmt, const char *a,
 static void check_error(const struct gcase *c, const char *want)
 {
     struct pf_compile_opts o = {sizeof(o), c->linktype, 0, 1,
-                                PF_COMPILE_FILE, 0};
+                                PF_COMPILE_FILE, 0, 0};
     struct pf_cbpf_prog prog;
     struct pf_error err;
     int line, col;
@@ -317,7 +317,7 @@ static void check_error(const struct gcase *c, const char *want)
 static void check_packet(const struct gcase *c, char *spec, int accept)
 {
     struct pf_compile_opts o = {sizeof(o), c->linktype, 0, 1,
-                                PF_COMPILE_FILE, 0};
+                                PF_COMPILE_FILE, 0, 0};
     struct pf_cbpf_prog prog;
     struct pf_error err;
     struct pkt p;

@@ -3,8 +3,10 @@
  * Unit tests of pf_filter_compile: the exact program for simple
  * primitives, options (defaults, snaplen, optimize, short sz), error
  * codes and rendered diagnostics, programs long enough to need `ja`
- * trampolines, the nesting limit, and random garbage (seed printed,
- * PF_TEST_SEED overrides) that must give an error or a valid program.
+ * trampolines, the nesting limit, DLT_NULL byte order (opts.swapped),
+ * the protochain bound, libpcap's "rejects all packets" for `x * 0`, and
+ * random garbage (seed printed, PF_TEST_SEED overrides) that must give
+ * an error or a valid program.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -23,7 +25,7 @@
 static struct pf_compile_opts eth(int optimize)
 {
     struct pf_compile_opts o = {sizeof(o), 1, 0, optimize, PF_COMPILE_FILE,
-                                0};
+                                0, 0};
     return o;
 }
 
@@ -72,6 +74,114 @@ static void test_short_sz(void **state)
     assert_int_equal(p.insns[0].code, 0x30); /* ldb [0] */
     assert_int_equal(p.insns[p.len - 2].k, 262144);
     free(p.insns);
+}
+
+/* The AF word DLT_NULL compares: @swapped as given, or cut off by @sz. */
+static uint32_t null_af_k(int swapped, size_t sz)
+{
+    struct pf_compile_opts o = eth(1);
+    struct pf_cbpf_prog p;
+    uint32_t k;
+
+    o.linktype = 0;
+    o.swapped = swapped;
+    o.sz = sz;
+    assert_int_equal(pf_filter_compile("ip", &o, &p, NULL), 0);
+    assert_int_equal(p.insns[0].code, 0x20); /* ld [0] */
+    assert_int_equal(p.insns[1].code, 0x15); /* jeq #k */
+    k = p.insns[1].k;
+    free(p.insns);
+    return k;
+}
+
+static void test_null_byte_order(void **state)
+{
+    const uint32_t one = 1;
+    const int little = *(const uint8_t *)&one == 1;
+
+    (void)state;
+    /* AF_INET = 2 as this host wrote it, loaded big-endian by BPF. */
+    assert_int_equal(null_af_k(0, sizeof(struct pf_compile_opts)),
+                     little ? 0x02000000 : 2);
+    assert_int_equal(null_af_k(1, sizeof(struct pf_compile_opts)),
+                     little ? 2 : 0x02000000);
+    /* A caller built before `swapped` existed: not swapped. */
+    assert_int_equal(null_af_k(1, offsetof(struct pf_compile_opts, swapped)),
+                     null_af_k(0, sizeof(struct pf_compile_opts)));
+}
+
+/* IPv6 + @k destination-options headers + UDP, no link header. */
+static size_t chain_pkt(uint8_t *d, unsigned k)
+{
+    size_t n = 40 + 8 * (size_t)k + 8;
+
+    memset(d, 0, n);
+    d[0] = 0x60;
+    d[6] = k ? 60 : 17;
+    for (unsigned i = 0; i < k; i++)
+        d[40 + 8 * i] = i + 1 < k ? 60 : 17;
+    return n;
+}
+
+static void test_protochain_bound(void **state)
+{
+    static uint8_t pkt[40 + 8 * (PF_COMPILE_PROTOCHAIN_MAX + 1) + 8];
+    struct pf_compile_opts o = eth(1);
+    struct pf_cbpf_prog p;
+    size_t n;
+
+    (void)state;
+    o.linktype = 229; /* DLT_IPV6 */
+    assert_int_equal(pf_filter_compile("ip6 protochain 17", &o, &p, NULL), 0);
+    n = chain_pkt(pkt, PF_COMPILE_PROTOCHAIN_MAX);
+    assert_int_not_equal(pf_cbpf_run(p.insns, p.len, pkt, (uint32_t)n,
+                                     (uint32_t)n, NULL), 0);
+    n = chain_pkt(pkt, PF_COMPILE_PROTOCHAIN_MAX + 1);
+    assert_int_equal(pf_cbpf_run(p.insns, p.len, pkt, (uint32_t)n,
+                                 (uint32_t)n, NULL), 0);
+    free(p.insns);
+    /* One protochain for both families still fits the kernel's limit. */
+    o.linktype = 1;
+    assert_int_equal(pf_filter_compile("protochain 17", &o, &p, NULL), 0);
+    assert_true(p.len <= PF_CBPF_KERNEL_MAXINSNS);
+    assert_int_equal(pf_cbpf_validate(p.insns, p.len, PF_CBPF_PROFILE_KERNEL,
+                                      NULL), 0);
+    free(p.insns);
+}
+
+/* libpcap refuses `x * 0` relations where the relation is the root. */
+static void test_rejects_times_zero(void **state)
+{
+    static const struct {
+        int dlt;
+        const char *expr;
+        int refused;
+    } cases[] = {
+        {228, "ip[2:2] * 0 = 100", 1}, {228, "ip[2:2] & 0 > 1", 1},
+        {228, "ip[2:2] * 0 = 0", 0}, {229, "ip6[2:2] * 0 = 100", 1},
+        {1, "ip[2:2] * 0 = 100", 0}, {1, "0 * ip[2:2] = 1", 1},
+        {228, "ip[2:2] * 0 = 1 or ip[2:2] * 0 = 2", 0},
+        {228, "ip[2:2] * 0 = 1 and ip[2:2] = 2", 1},
+        {1, "ip and 1 + 1 = 3", 0}, {1, "ip and 1 = 2", 1},
+    };
+    struct pf_compile_opts o = eth(1);
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pf_cbpf_prog p = {0};
+        struct pf_error e;
+        int r;
+
+        pf_error_init(&e);
+        o.linktype = cases[i].dlt;
+        r = pf_filter_compile(cases[i].expr, &o, &p, &e);
+        if (cases[i].refused != (r != 0))
+            fail_msg("%d %s: %s", cases[i].dlt, cases[i].expr,
+                     r ? e.msg : "accepted");
+        if (r)
+            assert_int_equal(e.code, PF_COMPILE_EMPTY);
+        free(p.insns);
+    }
 }
 
 static void test_optimize_flag(void **state)
@@ -288,6 +398,9 @@ int main(void)
         cmocka_unit_test(test_ip_program),
         cmocka_unit_test(test_snaplen_and_empty),
         cmocka_unit_test(test_short_sz),
+        cmocka_unit_test(test_null_byte_order),
+        cmocka_unit_test(test_protochain_bound),
+        cmocka_unit_test(test_rejects_times_zero),
         cmocka_unit_test(test_optimize_flag),
         cmocka_unit_test(test_error_render),
         cmocka_unit_test(test_error_names),
