@@ -289,6 +289,11 @@ uint32_t pf_pcap_reader_snaplen(const struct pf_pcap_reader *r)
     return r->snaplen;
 }
 
+int pf_pcap_reader_swapped(const struct pf_pcap_reader *r)
+{
+    return r->swap;
+}
+
 int pf_pcap_reader_nsec(const struct pf_pcap_reader *r)
 {
     return r->nsec;

@@ -86,6 +86,10 @@ void pf_cli_report_in(const char *what, const struct pf_error *e,
 int pf_cli_filter_load(const struct pf_cli_opts *o, int linktype,
                        struct pf_filter **out);
 
+/* Same, for packets read from @r (its link type and byte order). */
+int pf_cli_filter_load_for(const struct pf_cli_opts *o,
+                           struct pf_pcap_reader *r, struct pf_filter **out);
+
 /*
  * Packet printing for the CLI (cli/print.c): tcpdump-style lines for every
  * packet handed in, formatted into a large buffer and written to stdout

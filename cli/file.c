@@ -125,7 +125,7 @@ int pf_cli_file_run(const struct pf_cli_opts *o)
 {
     struct file_run fr = {.o = o};
     struct pf_error e;
-    int linktype, ret;
+    int ret;
 
     if (o->threads > 1)
         return pf_cli_file_run_threads(o);
@@ -134,9 +134,7 @@ int pf_cli_file_run(const struct pf_cli_opts *o)
         pf_cli_report_in(o->read_file, &e, NULL);
         return PF_EXIT_RUNTIME;
     }
-    linktype = o->linktype >= 0 ? o->linktype
-                                : pf_pcap_reader_linktype(fr.reader);
-    ret = pf_cli_filter_load(o, linktype, &fr.filter);
+    ret = pf_cli_filter_load_for(o, fr.reader, &fr.filter);
     if (!ret)
         ret = open_output(&fr);
     if (!ret)

@@ -110,12 +110,13 @@ static int load_expr(const struct pf_cli_opts *o, struct pf_filter_opts *fo,
     return ret ? PF_EXIT_USAGE : PF_EXIT_OK;
 }
 
-int pf_cli_filter_load(const struct pf_cli_opts *o, int linktype,
+static int filter_load(const struct pf_cli_opts *o, int linktype, int swapped,
                        struct pf_filter **out)
 {
     struct pf_filter_opts fo = {
         .sz = sizeof(fo),
         .linktype = linktype,
+        .swapped = swapped,
         .snaplen = o->snaplen > 0 ? (uint32_t)o->snaplen : 0,
         .no_optimize = o->no_optimize,
         .live = o->iface != NULL,
@@ -149,4 +150,18 @@ int pf_cli_filter_load(const struct pf_cli_opts *o, int linktype,
     if (!ret && o->engine && pf_filter_note(*out)[0])
         pf_cli_warn("%s", pf_filter_note(*out));
     return ret;
+}
+
+int pf_cli_filter_load(const struct pf_cli_opts *o, int linktype,
+                       struct pf_filter **out)
+{
+    return filter_load(o, linktype, 0, out);
+}
+
+int pf_cli_filter_load_for(const struct pf_cli_opts *o,
+                           struct pf_pcap_reader *r, struct pf_filter **out)
+{
+    int linktype = o->linktype >= 0 ? o->linktype : pf_pcap_reader_linktype(r);
+
+    return filter_load(o, linktype, pf_pcap_reader_swapped(r), out);
 }

@@ -175,6 +175,7 @@ int pf_filter_new_expr(const char *expr, const struct pf_filter_opts *opts,
         .optimize = opts ? !opts->no_optimize : 1,
         .context = opts && opts->live ? PF_COMPILE_LIVE_LINUX : PF_COMPILE_FILE,
         .netmask = opts ? opts->netmask : 0,
+        .swapped = opts ? opts->swapped : 0,
     };
     struct pf_cbpf_prog prog = {0};
     int ret;

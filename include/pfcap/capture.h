@@ -74,6 +74,11 @@ int pf_pcap_reader_linktype(const struct pf_pcap_reader *r);
 /* Snapshot length of the file or first interface. */
 uint32_t pf_pcap_reader_snaplen(const struct pf_pcap_reader *r);
 
+/* 1 if the file (or its current section) is in the other byte order
+ * than this host's, else 0. Filters compiled for the file need it (libpcap
+ * compiles DLT_NULL address families in the file's byte order). */
+int pf_pcap_reader_swapped(const struct pf_pcap_reader *r);
+
 /* 1 if timestamps have nanosecond (or finer) resolution, else 0. */
 int pf_pcap_reader_nsec(const struct pf_pcap_reader *r);
 
@@ -134,6 +139,55 @@ const char *pf_linktype_name(int linktype);
 int pf_linktype_from_name(const char *name);
 /* One-line description ("Ethernet") as tcpdump prints with -L, or NULL. */
 const char *pf_linktype_description(int linktype);
+
+/*
+ * Splitting one capture file into record-aligned byte ranges that several
+ * threads read at once (capture/split.c). Each range comes as a reader of
+ * its own over the same input: it starts with the state a whole-file read
+ * has there (pcapng byte order and interfaces: link types, timestamp
+ * resolution), returns 0 at the range end, and reports damage with the
+ * same message and byte offset as a whole-file read.
+ */
+struct pf_pcap_splitter;
+
+/*
+ * Starts cutting what @r has not read yet (call it right after opening).
+ * @r must stay open while the splitter or any of its ranges is in use.
+ * Errors: -ENOMEM.
+ */
+int pf_pcap_splitter_new(const struct pf_pcap_reader *r,
+                         struct pf_pcap_splitter **out, struct pf_error *err);
+
+/*
+ * Cuts the next range: whole records from where the previous range ended,
+ * at least @min_bytes of them unless the input ends first, looking at
+ * record headers only. Where the headers show damage, cutting stops and
+ * this range runs to the end of the input (its reader then returns the
+ * good packets and the error). Returns 1 with a reader in *@out (close it
+ * with pf_pcap_reader_close), 0 when nothing is left, or -ENOMEM.
+ */
+int pf_pcap_splitter_next(struct pf_pcap_splitter *s, size_t min_bytes,
+                          struct pf_pcap_reader **out, struct pf_error *err);
+
+/* Frees @s (NULL is fine); its ranges stay valid. */
+void pf_pcap_splitter_free(struct pf_pcap_splitter *s);
+
+/*
+ * 1 if @p points into @r's input (packet data there stays valid while the
+ * input is open), 0 if it does not (a packet whose pseudo-header had to be
+ * byte-swapped lives in the reader's scratch copy until the next call).
+ */
+int pf_pcap_reader_in_input(const struct pf_pcap_reader *r, const void *p);
+
+/*
+ * Reads one byte of every page of bytes [@off, @off + @len) of @r's mapped
+ * input, so that the pages are mapped (and read from disk) when a reader
+ * gets there: a thread running ahead of the readers takes the page faults
+ * off their path. Returns a sum of the bytes read (meaningless; it keeps
+ * the reads). Does nothing for input held in memory.
+ */
+uint64_t pf_pcap_reader_touch(const struct pf_pcap_reader *r, uint64_t off,
+                              uint64_t len);
 
 #ifdef __cplusplus
 }

@@ -38,6 +38,8 @@ struct pf_filter_opts {
     int no_optimize;      /* expressions: leave out optimisation (-O) */
     int live;             /* expressions: compile for a live Linux socket */
     uint32_t netmask;     /* expressions: for `ip broadcast`; 0 = unknown */
+    int swapped;          /* expressions: the capture file's byte order is
+                             not the host's (pf_pcap_reader_swapped) */
 };
 
 struct pf_filter;
