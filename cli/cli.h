@@ -112,6 +112,9 @@ int pf_cli_bench_main(int argc, char **argv);
 
 /* The modes; each returns a PF_EXIT_* status. */
 int pf_cli_file_run(const struct pf_cli_opts *o);
+/* Prints tcpdump's "reading from file ..." line for @r on stderr. */
+void pf_cli_file_announce(const struct pf_cli_opts *o,
+                          struct pf_pcap_reader *r);
 /* -r with --threads N > 1 (cli/file_threads.c): same output, in order. */
 int pf_cli_file_run_threads(const struct pf_cli_opts *o);
 int pf_cli_dump_run(const struct pf_cli_opts *o);

@@ -121,6 +121,22 @@ static int finish(struct file_run *fr, int status)
     return status;
 }
 
+/* tcpdump's first line on stderr, so that habits and scripts carry over. */
+void pf_cli_file_announce(const struct pf_cli_opts *o,
+                          struct pf_pcap_reader *r)
+{
+    int lt = pf_pcap_reader_linktype(r);
+    const char *name = pf_linktype_name(lt), *desc = pf_linktype_description(lt);
+
+    if (name)
+        fprintf(stderr, "reading from file %s, link-type %s (%s), snapshot "
+                        "length %u\n", strcmp(o->read_file, "-") ? o->read_file : "-",
+                name, desc ? desc : name, pf_pcap_reader_snaplen(r));
+    else
+        fprintf(stderr, "reading from file %s, link-type %d, snapshot length "
+                        "%u\n", o->read_file, lt, pf_pcap_reader_snaplen(r));
+}
+
 int pf_cli_file_run(const struct pf_cli_opts *o)
 {
     struct file_run fr = {.o = o};
@@ -134,6 +150,7 @@ int pf_cli_file_run(const struct pf_cli_opts *o)
         pf_cli_report_in(o->read_file, &e, NULL);
         return PF_EXIT_RUNTIME;
     }
+    pf_cli_file_announce(o, fr.reader);
     ret = pf_cli_filter_load_for(o, fr.reader, &fr.filter);
     if (!ret)
         ret = open_output(&fr);
