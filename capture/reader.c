@@ -248,7 +248,8 @@ int pf_pcap_reader_next(struct pf_pcap_reader *r, struct pf_packet *pkt,
             *err = r->error;
         return r->error.err;
     }
-    pf_error_init(&r->error);
+    /* r->error is still empty here (it is set once, on damage), so the hot
+     * path does not clear it per packet. */
     if (r->format == PF_FILE_PCAPNG)
         rc = pf_pcapng_block_next(r, pkt, &r->error);
     else
