@@ -104,6 +104,25 @@ int pf_cli_printer_packet(struct pf_cli_printer *p,
 /* Flushes and frees @p (NULL is fine); returns 0 or a negative errno. */
 int pf_cli_printer_free(struct pf_cli_printer *p);
 
+/*
+ * The destination of -r's packets (cli/output.c): a capture file (-w), the
+ * printer, or a count (--count), which pf_cli_output_close prints.
+ */
+struct pf_cli_output {
+    const struct pf_cli_opts *o;
+    struct pf_pcap_writer *writer;
+    struct pf_cli_printer *printer;
+    unsigned long long matched;
+};
+/* Opens the destination for packets read from @r; PF_EXIT_* status. */
+int pf_cli_output_open(struct pf_cli_output *out, const struct pf_cli_opts *o,
+                       struct pf_pcap_reader *r);
+/* Counts @pkt and writes or prints it; PF_EXIT_* status. */
+int pf_cli_output_packet(struct pf_cli_output *out,
+                         const struct pf_packet *pkt);
+/* Flushes and closes; returns @status, or a failure of the final flush. */
+int pf_cli_output_close(struct pf_cli_output *out, int status);
+
 /* `pfcap compile ...` (cli/compile.c); argv[0] is "compile". */
 int pf_cli_compile_main(int argc, char **argv);
 

@@ -60,9 +60,7 @@ struct par_run {
     struct pf_pcap_reader *reader;
     struct pf_pcap_splitter *splitter;
     struct pf_filter *filter;
-    struct pf_pcap_writer *writer;
-    struct pf_cli_printer *printer;
-    unsigned long long matched;
+    struct pf_cli_output out;      /* writer, printer or count */
     unsigned long long limit;      /* -c, or no limit */
     size_t chunk_bytes;
     /* the pipeline: chunk k lives in slots[k % n_slots] */
@@ -271,46 +269,28 @@ static struct chunk *next_done(struct par_run *pr)
     return c;
 }
 
-/* Hands one matching packet to the writer or printer. */
-static int emit(struct par_run *pr, const struct pf_packet *pkt)
-{
-    struct pf_error e;
-
-    pf_error_init(&e);
-    if (pr->writer && pf_pcap_writer_write(pr->writer, pkt, &e)) {
-        pf_cli_report_in(pr->o->write_file, &e, NULL);
-        return PF_EXIT_RUNTIME;
-    }
-    if (pr->printer && pf_cli_printer_packet(pr->printer, pkt)) {
-        pf_cli_warn("writing to standard output failed");
-        return PF_EXIT_RUNTIME;
-    }
-    return PF_EXIT_OK;
-}
-
 /*
  * Outputs a finished chunk's matches. Returns a PF_EXIT_* status and sets
  * *@end when the run is over (-c reached, damage, output failure).
  */
 static int chunk_output(struct par_run *pr, const struct chunk *c, int *end)
 {
-    unsigned long long room = pr->limit - pr->matched;
+    unsigned long long room = pr->limit - pr->out.matched;
     int ret;
 
     if (pr->o->count_only) {
-        pr->matched += c->n_matched < room ? c->n_matched : room;
+        pr->out.matched += c->n_matched < room ? c->n_matched : room;
     } else {
-        for (size_t i = 0; i < c->n_hits && pr->matched < pr->limit; i++) {
-            pr->matched++;
-            if ((ret = emit(pr, &c->hits[i]))) {
+        for (size_t i = 0; i < c->n_hits && pr->out.matched < pr->limit; i++) {
+            if ((ret = pf_cli_output_packet(&pr->out, &c->hits[i]))) {
                 *end = 1;
                 return ret;
             }
         }
     }
     /* Like the single-threaded loop: nothing is read after the -c'th. */
-    *end = pr->matched >= pr->limit || c->rc < 0;
-    if (pr->matched < pr->limit && c->rc < 0) {
+    *end = pr->out.matched >= pr->limit || c->rc < 0;
+    if (pr->out.matched < pr->limit && c->rc < 0) {
         pf_cli_report_in(pr->o->read_file, &c->err, NULL);
         return PF_EXIT_RUNTIME;
     }
@@ -391,46 +371,6 @@ static void workers_stop(struct par_run *pr)
     free(pr->tids);
 }
 
-static enum pf_file_format output_format(const struct pf_cli_opts *o,
-                                         struct pf_pcap_reader *r)
-{
-    if (o->pcapng)
-        return PF_FILE_PCAPNG;
-    if (pf_pcap_reader_format(r) == PF_FILE_PCAPNG)
-        return pf_pcap_reader_nsec(r) ? PF_FILE_PCAP_NSEC : PF_FILE_PCAP;
-    return pf_pcap_reader_format(r);
-}
-
-/* Opens the writer (-w) or the printer, as cli/file.c does. */
-static int open_output(struct par_run *pr)
-{
-    const struct pf_cli_opts *o = pr->o;
-    struct pf_pcap_writer_opts wo = {
-        .sz = sizeof(wo),
-        .format = output_format(o, pr->reader),
-        .linktype = (uint32_t)pf_pcap_reader_linktype(pr->reader),
-        .snaplen = pf_pcap_reader_snaplen(pr->reader),
-        .packet_buffered = o->packet_buffered,
-    };
-    struct pf_error e;
-
-    if (o->count_only)
-        return PF_EXIT_OK;
-    if (!o->write_file) {
-        if (pf_cli_printer_new(o, &pr->printer)) {
-            pf_cli_warn("out of memory");
-            return PF_EXIT_RUNTIME;
-        }
-        return PF_EXIT_OK;
-    }
-    pf_error_init(&e);
-    if (pf_pcap_writer_open(o->write_file, &wo, &pr->writer, &e)) {
-        pf_cli_report_in(o->write_file, &e, NULL);
-        return PF_EXIT_RUNTIME;
-    }
-    return PF_EXIT_OK;
-}
-
 /* The chunk size: PFCAP_CHUNK_BYTES (tests), or about a mebibyte. */
 static size_t chunk_bytes(void)
 {
@@ -470,19 +410,7 @@ static int run_parallel(struct par_run *pr)
 /* Flushes and closes the outputs; returns @status or a close failure. */
 static int finish(struct par_run *pr, int status)
 {
-    struct pf_error e;
-
-    pf_error_init(&e);
-    if (pr->writer && pf_pcap_writer_close(pr->writer, &e) && !status) {
-        pf_cli_report_in(pr->o->write_file, &e, NULL);
-        status = PF_EXIT_RUNTIME;
-    }
-    if (pr->printer && pf_cli_printer_free(pr->printer) && !status) {
-        pf_cli_warn("writing to standard output failed");
-        status = PF_EXIT_RUNTIME;
-    }
-    if (pr->o->count_only)
-        printf("%llu packet%s\n", pr->matched, pr->matched == 1 ? "" : "s");
+    status = pf_cli_output_close(&pr->out, status);
     pf_pcap_splitter_free(pr->splitter);
     pf_filter_free(pr->filter);
     pf_pcap_reader_close(pr->reader);
@@ -509,7 +437,7 @@ int pf_cli_file_run_threads(const struct pf_cli_opts *o)
     pf_cli_file_announce(o, pr.reader);
     ret = pf_cli_filter_load_for(o, pr.reader, &pr.filter);
     if (!ret)
-        ret = open_output(&pr);
+        ret = pf_cli_output_open(&pr.out, o, pr.reader);
     if (!ret)
         ret = run_parallel(&pr);
     return finish(&pr, ret);
