@@ -46,12 +46,17 @@ program() {
 }
 
 # Kernel-filtered capture next to tcpdump: same packets, exactly the
-# matching ones.
+# matching ones. The program is tcpdump's (--cbpf), or with EXPR=1 pfcap's
+# own compilation of the expression for a live socket.
 t_filter() {
     local expr=$1 want=$2
     shift 2
-    program "$expr"
-    pfcap_bg --cbpf "$WORK/prog" -w "$WORK/p.pcap" "$@"
+    if [ "${EXPR:-0}" = 1 ]; then
+        pfcap_bg -w "$WORK/p.pcap" "$@" "$expr"
+    else
+        program "$expr"
+        pfcap_bg --cbpf "$WORK/prog" -w "$WORK/p.pcap" "$@"
+    fi
     tcpdump_bg -w "$WORK/t.pcap" "$expr"
     send 4000 10000
     sleep 1.5
@@ -336,6 +341,9 @@ setup_netns
 case "$CASE" in
 filter) t_filter "tcp port 80" tcp80 ;;
 vlan) t_filter "vlan 100" 500 ;;
+expr-filter) EXPR=1 t_filter "tcp port 80" tcp80 ;;
+expr-vlan) EXPR=1 t_filter "vlan 100" 500 ;;
+expr-ebpf) EXPR=1 t_filter "tcp port 80" tcp80 --kernel-filter=ebpf ;;
 ebpf) t_filter "tcp port 80" tcp80 --kernel-filter=ebpf ;;
 userspace) t_userspace ;;
 refilter) t_refilter ;;
