@@ -38,15 +38,22 @@
  * expression; a line "!expr" must be refused by both.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <dirent.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <netdb.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
+#include <linux/filter.h>
 #include <pcap/pcap.h>
 
 #include <pfcap/cbpf.h>
@@ -84,6 +91,7 @@ static struct link links[] = {
 static int verbose;
 static size_t max_pkts; /* 0: every packet (--max-pkts: debugging only) */
 static unsigned long total_fail, invalid_progs;
+
 
 static struct link *link_by_dlt(int dlt, int swapped)
 {
@@ -245,6 +253,56 @@ static void fail(struct link *l, const char *expr, const char *why)
     l->mismatches++;
     total_fail++;
     fprintf(stderr, "MISMATCH [%s] %s: %s\n", l->name, expr, why);
+}
+
+/* The real kernel's check: every program of at most 4096 instructions is
+ * attached to a socket with SO_ATTACH_FILTER. */
+static int kernel_sock = -1;
+static unsigned long kernel_ok, kernel_refused;
+
+/* In a thread of its own (the rest of the test stays in the host's
+ * namespace, where it captures on lo): a private network namespace whose
+ * optmem_max is raised (the kernel charges filters to it), and a socket. */
+static void *kernel_open_thread(void *arg)
+{
+    int fd;
+
+    (void)arg;
+    if (unshare(CLONE_NEWNET) == 0 &&
+        (fd = open("/proc/sys/net/core/optmem_max", O_WRONLY)) >= 0) {
+        if (write(fd, "4194304", 7) != 7)
+            printf("NOTE: could not raise optmem_max\n");
+        close(fd);
+    }
+    kernel_sock = socket(AF_INET, SOCK_DGRAM, 0);
+    return NULL;
+}
+
+static void kernel_open(void)
+{
+    pthread_t t;
+
+    if (pthread_create(&t, NULL, kernel_open_thread, NULL) == 0)
+        pthread_join(t, NULL);
+}
+
+/* Attaches @p; a refusal is a failure (the program must run live). */
+static void kernel_check(struct link *l, const char *expr,
+                         const struct pf_cbpf_prog *p)
+{
+    struct sock_fprog fp = {.len = (unsigned short)p->len,
+                            .filter = (struct sock_filter *)p->insns};
+
+    if (kernel_sock < 0 || p->len > PF_CBPF_KERNEL_MAXINSNS)
+        return;
+    if (setsockopt(kernel_sock, SOL_SOCKET, SO_ATTACH_FILTER, &fp,
+                   sizeof(fp)) == 0) {
+        kernel_ok++;
+        return;
+    }
+    kernel_refused++;
+    fprintf(stderr, "kernel refuses the program (%s)\n", strerror(errno));
+    fail(l, expr, "SO_ATTACH_FILTER refused pfcap's program");
 }
 
 /*
@@ -496,6 +554,7 @@ static void check_expr(struct link *l, const char *expr, int must_refuse,
         invalid_progs++;
         fail(l, expr, "pfcap program fails the kernel validator");
     }
+    kernel_check(l, expr, &mine);
     if (lref == 0 && reads_uninit(&ref)) {
         l->uninit++;
         goto out;
@@ -583,6 +642,7 @@ static void live_expr(const char *expr)
             invalid_progs++;
             fail(&live_link, expr, "pfcap program fails the kernel validator");
         }
+        kernel_check(&live_link, expr, &mine);
         live_run(expr, &ref, &mine);
     }
     if (!lopt)
@@ -789,6 +849,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--max-pkts") && i + 1 < argc)
             max_pkts = strtoul(argv[++i], NULL, 0);
     }
+    kernel_open();
     if (corpus) {
         char dir[4096];
 
@@ -848,5 +909,10 @@ int main(int argc, char **argv)
            "mismatch\n", PF_COMPILE_PROTOCHAIN_MAX);
     printf("invalid pfcap programs: %lu, total failures: %lu\n",
            invalid_progs, total_fail);
+    if (kernel_sock < 0)
+        printf("NOTE: no socket: SO_ATTACH_FILTER not checked\n");
+    else
+        printf("kernel SO_ATTACH_FILTER: %lu programs accepted, %lu refused\n",
+               kernel_ok, kernel_refused);
     return total_fail ? 1 : 0;
 }
