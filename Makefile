@@ -39,6 +39,7 @@ demo: build
 
 check: build
 	$(MAKE) --no-print-directory check-main check-asan
+	@./scripts/test-summary.py $(BUILD) $(ASAN_BUILD)
 
 check-main:
 	meson test -C $(BUILD) --print-errorlogs --no-suite bench
