@@ -29,8 +29,18 @@ struct pf_ebpf_run_ctx {
 #define PF_EBPF_RUN_CTX_DATA 192
 #define PF_EBPF_RUN_CTX_LEN 200
 
+/* One pre-decoded instruction of the interpreter's threaded code. */
+struct pf_ebpf_tinsn {
+    const void *op; /* handler address */
+    uint8_t dst, src;
+    uint8_t size;   /* bytes moved by loads, stores, LD_ABS/IND */
+    int16_t off;
+    int32_t imm;
+};
+
 struct pf_ebpf_vm {
     struct pf_ebpf_insn *insns;
+    struct pf_ebpf_tinsn *code; /* the interpreter's threaded form */
     size_t len;
     enum pf_ebpf_prog_type type;
     void *jit_code;   /* mmap'd, read+exec, or NULL */
@@ -53,8 +63,13 @@ pf_ebpf_helper_fn pf_ebpf_helper_lookup(int32_t id);
 int pf_ebpf_ld_packet(const void *ctx, int64_t off, int size, uint64_t *val);
 
 /* Interpreter entry: @r1..@r3 are the first arguments. */
-uint64_t pf_ebpf_interp_run(const struct pf_ebpf_insn *insns, uint64_t r1,
+uint64_t pf_ebpf_interp_run(const struct pf_ebpf_tinsn *code, uint64_t r1,
                             uint64_t r2, uint64_t r3);
+
+/* Pre-decodes verified @insns[0..@len) into @out[0..@len) (threaded code
+ * for pf_ebpf_interp_run). Returns 0 or -ENOMEM. */
+int pf_ebpf_interp_prepare(const struct pf_ebpf_insn *insns, size_t len,
+                           struct pf_ebpf_tinsn *out);
 
 /*
  * One JIT pass: the code goes to a growing scratch buffer (sticky error on

@@ -5,13 +5,23 @@
  * checks of its own except for LD_ABS/LD_IND, whose out-of-bounds reads
  * end the program with 0 (kernel semantics). Arithmetic goes through the
  * shared helpers in ebpf_impl.h, which are also the JIT's specification.
+ *
+ * Programs are pre-decoded once (pf_ebpf_interp_prepare, at vm_new) into
+ * threaded code: one slot per instruction holding its handler's address
+ * and unpacked register numbers, so dispatch is one indirect jump through
+ * the slot. Slots stay index-aligned with the instructions (jump offsets
+ * are unchanged); a few pairs the translator emits all the time (load +
+ * byte swap, copy + add) are fused into the first slot when no jump lands
+ * on the second, whose handler then steps over it.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ebpf_impl.h"
 
-#define DST r[in->dst_reg]
-#define SRC r[in->src_reg]
+#define DST r[in->dst]
+#define SRC r[in->src]
 #define IMM ((uint64_t)(int64_t)in->imm)
 #define ADDR(base) ((uintptr_t)(base) + (intptr_t)in->off)
 
@@ -59,7 +69,7 @@ static inline __attribute__((always_inline)) void store(uintptr_t p,
 }
 
 /* STX|ATOMIC on (@p, @size): the operation in @in->imm; updates r[]. */
-static void atomic_op(const struct pf_ebpf_insn *in, uint64_t *r, uintptr_t p,
+static void atomic_op(const struct pf_ebpf_tinsn *in, uint64_t *r, uintptr_t p,
                       int size)
 {
     uint64_t mask = size == 4 ? 0xffffffffu : ~(uint64_t)0;
@@ -94,30 +104,49 @@ static uint64_t call(int32_t id, const uint64_t *r)
     return fn ? fn(r[1], r[2], r[3], r[4], r[5]) : 0;
 }
 
-uint64_t pf_ebpf_interp_run(const struct pf_ebpf_insn *insns, uint64_t r1,
-                            uint64_t r2, uint64_t r3)
+/* Handlers beyond the 256 opcodes: fused pairs. */
+enum {
+    FUSE_LDXH_BE16 = 256, /* dst = *(u16 *)(src + off); dst = be16 dst */
+    FUSE_LDXW_BE32,       /* dst = *(u32 *)(src + off); dst = be32 dst */
+    FUSE_MOV_ADD,         /* dst = src; dst += imm (of the second) */
+    PLAIN_MOV_X64,        /* dst = src (no sign extension: off 0) */
+    PLAIN_MOV_X32,        /* wdst = wsrc (off 0) */
+    N_HANDLERS
+};
+
+/* Runs threaded code @code; with @code NULL, returns the address of the
+ * handler table (N_HANDLERS entries) instead. */
+static uint64_t run_threaded(const struct pf_ebpf_tinsn *code, uint64_t r1,
+                             uint64_t r2, uint64_t r3)
 {
     /* Unknown codes go to "bad"; the verifier never lets one through. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
-    static const void *const labels[256] = {
-        [0 ... 255] = &&bad,
+    static const void *const labels[N_HANDLERS] = {
+        [0 ... N_HANDLERS - 1] = &&bad,
 #define PF_EBPF_LABEL(name, code, kind, text) [code] = &&op_##name,
         PF_EBPF_OPS(PF_EBPF_LABEL)
 #undef PF_EBPF_LABEL
+        [FUSE_LDXH_BE16] = &&fuse_LDXH_BE16,
+        [FUSE_LDXW_BE32] = &&fuse_LDXW_BE32,
+        [FUSE_MOV_ADD] = &&fuse_MOV_ADD,
+        [PLAIN_MOV_X64] = &&plain_MOV_X64,
+        [PLAIN_MOV_X32] = &&plain_MOV_X32,
     };
 #pragma GCC diagnostic pop
     uint64_t stack[PF_EBPF_STACK_SIZE / 8];
     uint64_t r[PF_EBPF_NREGS] = {0};
-    const struct pf_ebpf_insn *in = insns;
+    const struct pf_ebpf_tinsn *in = code;
     uint64_t v;
 
+    if (!code)
+        return (uintptr_t)labels;
     r[1] = r1;
     r[2] = r2;
     r[3] = r3;
     r[10] = (uintptr_t)(stack + PF_EBPF_STACK_SIZE / 8);
 
-#define NEXT goto *labels[(++in)->code]
+#define NEXT goto *(++in)->op
 #define ALU64(name, op, opnd)                                                  \
     op_##name : DST = pf_ebpf_alu64(op, DST, opnd, in->off);                   \
     NEXT;
@@ -139,7 +168,7 @@ uint64_t pf_ebpf_interp_run(const struct pf_ebpf_insn *insns, uint64_t r1,
     JMP(J32_##NAME##_K, OP, IMM, 1)                                            \
     JMP(J32_##NAME##_X, OP, SRC, 1)
 
-    goto *labels[in->code];
+    goto *in->op;
 
     /* Simple arithmetic, 64 and 32 bit, immediate and register. */
     op_ADD_K64 : DST += IMM; NEXT;
@@ -162,6 +191,17 @@ uint64_t pf_ebpf_interp_run(const struct pf_ebpf_insn *insns, uint64_t r1,
     ALU32(MOV_X32, PF_EBPF_MOV, SRC)
     ALU64(NEG64, PF_EBPF_NEG, 0)
     ALU32(NEG32, PF_EBPF_NEG, 0)
+    fuse_LDXH_BE16 : DST = __builtin_bswap16((uint16_t)load(ADDR(SRC), 2, 0));
+    in++;
+    NEXT;
+    fuse_LDXW_BE32 : DST = __builtin_bswap32((uint32_t)load(ADDR(SRC), 4, 0));
+    in++;
+    NEXT;
+    fuse_MOV_ADD : DST = SRC + IMM;
+    in++;
+    NEXT;
+    plain_MOV_X64 : DST = SRC; NEXT;
+    plain_MOV_X32 : DST = (uint32_t)SRC; NEXT;
     op_LE : DST = pf_ebpf_endian(PF_EBPF_OPC_LE, DST, in->imm); NEXT;
     op_BE : DST = pf_ebpf_endian(PF_EBPF_OPC_BE, DST, in->imm); NEXT;
     op_BSWAP : DST = pf_ebpf_endian(PF_EBPF_OPC_BSWAP, DST, in->imm); NEXT;
@@ -172,15 +212,15 @@ uint64_t pf_ebpf_interp_run(const struct pf_ebpf_insn *insns, uint64_t r1,
 
     /* Legacy packet loads: r6 holds the context (checked by the verifier). */
     op_LDABS_W : op_LDABS_H : op_LDABS_B :
-    if (pf_ebpf_ld_packet((const void *)(uintptr_t)r[6], in->imm,
-                          pf_ebpf_size_bytes(in->code), &v))
+    if (pf_ebpf_ld_packet((const void *)(uintptr_t)r[6], in->imm, in->size,
+                          &v))
         return 0;
     r[0] = v;
     NEXT;
     op_LDIND_W : op_LDIND_H : op_LDIND_B :
     if (pf_ebpf_ld_packet((const void *)(uintptr_t)r[6],
                           (int32_t)((uint32_t)SRC + (uint32_t)in->imm),
-                          pf_ebpf_size_bytes(in->code), &v))
+                          in->size, &v))
         return 0;
     r[0] = v;
     NEXT;
@@ -208,7 +248,7 @@ uint64_t pf_ebpf_interp_run(const struct pf_ebpf_insn *insns, uint64_t r1,
     STORE(STX_W, 4, SRC)
     STORE(STX_DW, 8, SRC)
     op_ATOMIC_W : op_ATOMIC_DW :
-    atomic_op(in, r, ADDR(DST), pf_ebpf_size_bytes(in->code));
+    atomic_op(in, r, ADDR(DST), in->size);
     NEXT;
 
     op_JA : in += in->off; NEXT;
@@ -237,4 +277,82 @@ bad:
 #undef JMP_PAIR
 #undef LOAD
 #undef STORE
+}
+
+uint64_t pf_ebpf_interp_run(const struct pf_ebpf_tinsn *code, uint64_t r1,
+                            uint64_t r2, uint64_t r3)
+{
+    return run_threaded(code, r1, r2, r3);
+}
+
+/* Marks in @target every instruction some jump lands on. */
+static void mark_targets(const struct pf_ebpf_insn *insns, size_t len,
+                         uint8_t *target)
+{
+    for (size_t i = 0; i < len; i++) {
+        enum pf_ebpf_kind kind = pf_ebpf_opinfo[insns[i].code].kind;
+        long t = (long)i + 1;
+
+        if (kind == PF_EBPF_KIND_JA32)
+            t += insns[i].imm;
+        else if (kind == PF_EBPF_KIND_JA || kind == PF_EBPF_KIND_JMP_K ||
+                 kind == PF_EBPF_KIND_JMP_X || kind == PF_EBPF_KIND_JMP32_K ||
+                 kind == PF_EBPF_KIND_JMP32_X)
+            t += insns[i].off;
+        else
+            continue;
+        if (t >= 0 && (size_t)t < len)
+            target[t] = 1;
+    }
+}
+
+/* The handler of @in alone: its opcode's, or a plain move. */
+static int single(const struct pf_ebpf_insn *in)
+{
+    if (in->code == PF_EBPF_OPC_MOV_X64 && in->off == 0)
+        return PLAIN_MOV_X64;
+    if (in->code == PF_EBPF_OPC_MOV_X32 && in->off == 0)
+        return PLAIN_MOV_X32;
+    return in->code;
+}
+
+/* The fused handler for the pair @a, @b, or 0 when they do not fuse. */
+static int fused(const struct pf_ebpf_insn *a, const struct pf_ebpf_insn *b)
+{
+    if (b->dst_reg != a->dst_reg)
+        return 0;
+    if (a->code == PF_EBPF_OPC_LDX_H && b->code == PF_EBPF_OPC_BE &&
+        b->imm == 16)
+        return FUSE_LDXH_BE16;
+    if (a->code == PF_EBPF_OPC_LDX_W && b->code == PF_EBPF_OPC_BE &&
+        b->imm == 32)
+        return FUSE_LDXW_BE32;
+    if (a->code == PF_EBPF_OPC_MOV_X64 && a->off == 0 &&
+        b->code == PF_EBPF_OPC_ADD_K64)
+        return FUSE_MOV_ADD;
+    return 0;
+}
+
+int pf_ebpf_interp_prepare(const struct pf_ebpf_insn *insns, size_t len,
+                           struct pf_ebpf_tinsn *out)
+{
+    const void *const *labels =
+        (const void *const *)(uintptr_t)run_threaded(NULL, 0, 0, 0);
+    uint8_t *target = calloc(len, 1);
+
+    if (!target)
+        return -ENOMEM;
+    mark_targets(insns, len, target);
+    for (size_t i = 0; i < len; i++) {
+        const struct pf_ebpf_insn *in = &insns[i];
+        int f = i + 1 < len && !target[i + 1] ? fused(in, in + 1) : 0;
+
+        out[i] = (struct pf_ebpf_tinsn){
+            .op = labels[f ? f : single(in)], .dst = in->dst_reg,
+            .src = in->src_reg, .size = (uint8_t)pf_ebpf_size_bytes(in->code),
+            .off = in->off,
+            .imm = f == FUSE_MOV_ADD ? in[1].imm : in->imm};
+    }
+    free(target);
+    return 0;
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The verifier's driver: a structural pass (every opcode and field valid,
- * jumps forward and inside the program, no instruction unreachable, no
- * fall-through off the end), a backward liveness pass, then a walk of
- * every path with an abstract state per register and stack byte
- * (verify_state.c, verify_mem.c). Paths are resumed in program order; the
+ * jumps inside the program, no instruction unreachable, no fall-through
+ * off the end), a search for cycles that also orders the instructions
+ * topologically (verify_cfg.c: backward jumps are fine, loops are not), a
+ * liveness pass in reverse order, then a walk of every path with an
+ * abstract state per register and stack byte (verify_state.c,
+ * verify_mem.c). Paths are resumed in topological order; the
  * states seen at each jump target are kept, and a path whose state (on
  * its live registers) is covered by one already verified there is cut
  * short, which keeps the walk close to linear on filter programs.
@@ -190,66 +192,89 @@ static int is_jump(enum pf_ebpf_kind kind)
            kind == PF_EBPF_KIND_JMP32_K || kind == PF_EBPF_KIND_JMP32_X;
 }
 
-/* A jump target must be inside the program, forward (no loops: a filter
- * must finish in bounded time) and not the second half of an ld_imm64. */
-static int check_target(struct venv *env, long pc, long t,
-                        const uint8_t *tail)
+/* A jump target must be inside the program and not the second half of an
+ * ld_imm64. Backward jumps are fine here; loops are refused by the cycle
+ * search (verify_cfg.c). */
+static int check_target(struct venv *env, long t, const uint8_t *tail)
 {
     if (t < 0 || (size_t)t >= env->len)
         return pf_ebpf_vfail(env, PF_EBPF_RULE_JUMP_RANGE, t);
-    if (t <= pc)
-        return pf_ebpf_vfail(env, PF_EBPF_RULE_BACK_EDGE, t);
     if (tail[t])
         return pf_ebpf_vfail(env, PF_EBPF_RULE_JUMP_INTO_IMM64, t);
     return 0;
 }
 
-/* The successors of @pc, marked in @seen (and jump targets in @target);
- * falling off the end is refused. */
+/* The successors of @pc, marked in @seen (and jump targets in @target)
+ * and queued on @work when new; falling off the end is refused. */
 static int follow(struct venv *env, long pc, const uint8_t *tail,
-                  uint8_t *seen, uint8_t *target)
+                  uint8_t *seen, uint8_t *target, long *work, size_t *nwork)
 {
     const struct pf_ebpf_insn *in = &env->insns[pc];
     enum pf_ebpf_kind kind = pf_ebpf_opinfo[in->code].kind;
-    long t = jump_target(in, pc, kind);
-    int rc;
+    long succ[2];
+    int ns, rc;
 
     if (is_jump(kind)) {
-        rc = check_target(env, pc, t, tail);
+        rc = check_target(env, jump_target(in, pc, kind), tail);
         if (rc)
             return rc;
-        seen[t] = 1;
-        target[t] = 1;
+        target[jump_target(in, pc, kind)] = 1;
     }
-    if (kind == PF_EBPF_KIND_EXIT || kind == PF_EBPF_KIND_JA ||
-        kind == PF_EBPF_KIND_JA32)
-        return 0;
-    t = pc + (kind == PF_EBPF_KIND_LDDW ? 2 : 1);
-    if ((size_t)t >= env->len)
-        return pf_ebpf_vfail(env, PF_EBPF_RULE_FALL_OFF);
-    seen[t] = 1;
+    ns = pf_ebpf_v_succ(env->insns, pc, succ);
+    for (int i = 0; i < ns; i++) {
+        if ((size_t)succ[i] >= env->len)
+            return pf_ebpf_vfail(env, PF_EBPF_RULE_FALL_OFF);
+        if (!seen[succ[i]]) {
+            seen[succ[i]] = 1;
+            work[(*nwork)++] = succ[i];
+        }
+    }
     return 0;
 }
 
-/* Control flow: every jump valid, no fall-through off the end, every
- * instruction reachable (the kernel refuses dead code too). */
+/* Control flow: every jump valid, no fall-through off the end, searched
+ * from instruction 0 (a backward jump may be the only way into code). */
 static int check_flow(struct venv *env, const uint8_t *tail, uint8_t *target)
 {
     uint8_t *seen = calloc(env->len, 1);
-    long pc;
+    long *work = malloc(env->len * sizeof(*work));
+    size_t nwork = 0;
+    int rc = 0;
+
+    if (!seen || !work) {
+        free(seen);
+        free(work);
+        return pf_ebpf_vfail(env, PF_EBPF_RULE_NOMEM);
+    }
+    seen[0] = 1;
+    work[nwork++] = 0;
+    while (!rc && nwork) {
+        long pc = work[--nwork];
+
+        env->pc = pc;
+        rc = follow(env, pc, tail, seen, target, work, &nwork);
+    }
+    free(seen);
+    free(work);
+    return rc;
+}
+
+/* Every instruction reachable (the kernel refuses dead code too): each
+ * one that is not an ld_imm64 tail must be in the order @order[0..@n). */
+static int check_reached(struct venv *env, const uint8_t *tail,
+                         const long *order, size_t n)
+{
+    uint8_t *seen = calloc(env->len, 1);
     int rc = 0;
 
     if (!seen)
         return pf_ebpf_vfail(env, PF_EBPF_RULE_NOMEM);
-    seen[0] = 1;
-    for (pc = 0; !rc && (size_t)pc < env->len; pc++) {
-        if (tail[pc])
-            continue;
-        env->pc = pc;
-        if (!seen[pc])
+    for (size_t i = 0; i < n; i++)
+        seen[order[i]] = 1;
+    for (size_t pc = 0; !rc && pc < env->len; pc++) {
+        env->pc = (long)pc;
+        if (!tail[pc] && !seen[pc])
             rc = pf_ebpf_vfail(env, PF_EBPF_RULE_UNREACHABLE);
-        else
-            rc = follow(env, pc, tail, seen, target);
     }
     free(seen);
     return rc;
@@ -301,28 +326,22 @@ static void use_def(const struct pf_ebpf_insn *in, unsigned *use,
     }
 }
 
-/* live[i]: registers that some path from i reads before writing. All
- * jumps go forward, so one backward pass computes it. Pruning ignores the
- * other registers: what a path never reads cannot make it unsafe. */
-static void liveness(const struct venv *env, const uint8_t *tail,
+/* live[i]: registers that some path from i reads before writing. The
+ * graph has no cycle, so one pass in reverse topological order computes
+ * it. Pruning ignores the other registers: what a path never reads cannot
+ * make it unsafe. */
+static void liveness(const struct venv *env, const long *order, size_t n,
                      uint16_t *live)
 {
-    long pc;
-
-    for (pc = (long)env->len - 1; pc >= 0; pc--) {
-        const struct pf_ebpf_insn *in = &env->insns[pc];
-        enum pf_ebpf_kind kind = pf_ebpf_opinfo[in->code].kind;
+    for (size_t i = n; i-- > 0;) {
+        long pc = order[i];
         unsigned use, def, out = 0;
-        long t = jump_target(in, pc, kind);
+        long succ[2];
+        int ns = pf_ebpf_v_succ(env->insns, pc, succ);
 
-        if (tail[pc])
-            continue;
-        if (kind != PF_EBPF_KIND_EXIT && kind != PF_EBPF_KIND_JA &&
-            kind != PF_EBPF_KIND_JA32)
-            out |= live[pc + (kind == PF_EBPF_KIND_LDDW ? 2 : 1)];
-        if (t >= 0)
-            out |= live[t];
-        use_def(in, &use, &def);
+        for (int k = 0; k < ns; k++)
+            out |= live[succ[k]];
+        use_def(&env->insns[pc], &use, &def);
         live[pc] = (uint16_t)((out & ~def) | use);
     }
 }
@@ -331,6 +350,7 @@ static void liveness(const struct venv *env, const uint8_t *tail,
 
 struct pending {
     long pc;
+    long key; /* topological rank of pc */
     struct vstate *s;
 };
 
@@ -338,11 +358,13 @@ struct walk {
     struct venv *env;
     const uint8_t *target;
     const uint16_t *live;
+    const long *order;     /* reachable instructions, topological order */
+    const long *rank;      /* [pc]: position in order */
     struct vstate **saved; /* SAVED_PER_INSN per instruction */
     unsigned nsaved;
     struct pending *todo;
     size_t ntodo, captodo;
-    unsigned long work;
+    unsigned long work, max_work;
     long forgotten; /* saved states before this pc are freed */
 };
 
@@ -380,13 +402,13 @@ static int prune_or_save(struct walk *w, long pc, const struct vstate *s)
     return 0;
 }
 
-/* The pending paths form a min-heap on pc: paths are resumed in program
- * order, so every state that reaches a jump target is seen before the walk
- * moves past it, and states kept for instructions behind the walk can be
- * freed (all jumps go forward). */
+/* The pending paths form a min-heap on topological rank: every state that
+ * reaches a jump target is seen before the walk moves past it, and states
+ * kept for instructions behind the walk can be freed (every edge goes to a
+ * higher rank, backward jumps included). */
 static void heap_up(struct pending *h, size_t i)
 {
-    while (i > 0 && h[(i - 1) / 2].pc > h[i].pc) {
+    while (i > 0 && h[(i - 1) / 2].key > h[i].key) {
         struct pending t = h[i];
 
         h[i] = h[(i - 1) / 2];
@@ -403,9 +425,9 @@ static void heap_down(struct pending *h, size_t n)
         size_t l = 2 * i + 1, m = i;
         struct pending t;
 
-        if (l < n && h[l].pc < h[m].pc)
+        if (l < n && h[l].key < h[m].key)
             m = l;
-        if (l + 1 < n && h[l + 1].pc < h[m].pc)
+        if (l + 1 < n && h[l + 1].key < h[m].key)
             m = l + 1;
         if (m == i)
             return;
@@ -416,9 +438,17 @@ static void heap_down(struct pending *h, size_t n)
     }
 }
 
-/* Queues @s (taking ownership) to resume at @pc. */
+/* Queues @s (taking ownership) to resume at @pc, unless a state kept at
+ * that jump target covers it. States are kept when queued, not when
+ * resumed, so that the many paths converging on one target (the accept
+ * block of a long `host A or host B ...` chain) wait there as one. A kept
+ * state still queued is sound cover: it is explored in full later. */
 static int push_owned(struct walk *w, long pc, struct vstate *s)
 {
+    if (w->target[pc] && prune_or_save(w, pc, s)) {
+        free(s);
+        return 0;
+    }
     if (w->ntodo >= MAX_PENDING) {
         free(s);
         w->env->pc = pc;
@@ -436,6 +466,7 @@ static int push_owned(struct walk *w, long pc, struct vstate *s)
         w->captodo = cap;
     }
     w->todo[w->ntodo].pc = pc;
+    w->todo[w->ntodo].key = w->rank[pc];
     w->todo[w->ntodo].s = s;
     heap_up(w->todo, w->ntodo++);
     return 0;
@@ -452,11 +483,11 @@ static int push(struct walk *w, long pc, const struct vstate *s)
     return push_owned(w, pc, copy);
 }
 
-/* Frees the states kept for instructions before @pc. */
+/* Frees the states kept for instructions ranked before @pc. */
 static void forget_before(struct walk *w, long pc)
 {
-    for (; w->forgotten < pc; w->forgotten++) {
-        struct vstate **slot = &w->saved[(size_t)w->forgotten *
+    for (; w->forgotten < w->rank[pc]; w->forgotten++) {
+        struct vstate **slot = &w->saved[(size_t)w->order[w->forgotten] *
                                          SAVED_PER_INSN];
         unsigned i;
 
@@ -551,23 +582,20 @@ static int walk_path(struct walk *w, long pc, struct vstate *s)
     for (;;) {
         int rc;
 
-        if (++w->work > MAX_WORK) {
+        if (++w->work > w->max_work) {
             w->env->pc = pc;
             free(s);
-            return pf_ebpf_vfail(w->env, PF_EBPF_RULE_COMPLEXITY, MAX_WORK);
+            return pf_ebpf_vfail(w->env, PF_EBPF_RULE_COMPLEXITY,
+                                 (unsigned)w->max_work);
         }
         if (w->target[pc] && pc != start)
             return push_owned(w, pc, s);
-        if (w->target[pc] && prune_or_save(w, pc, s))
-            break;
         rc = step(w, s, &pc);
         if (rc) {
             free(s);
             return rc < 0 ? rc : 0;
         }
     }
-    free(s);
-    return 0;
 }
 
 static int walk_all(struct walk *w)
@@ -603,11 +631,31 @@ static void walk_free(struct walk *w)
     free(w->saved);
 }
 
-/* Structural pass, then the path walk. */
+/* The liveness pass and the path walk over the ordered graph. */
+static int analyse(struct venv *env, struct walk *w, size_t n)
+{
+    uint16_t *live = calloc(env->len + 1, sizeof(*live));
+    int rc;
+
+    w->saved = calloc(env->len * SAVED_PER_INSN, sizeof(*w->saved));
+    if (!w->saved || !live) {
+        free(live);
+        return pf_ebpf_vfail(env, PF_EBPF_RULE_NOMEM);
+    }
+    liveness(env, w->order, n, live);
+    w->live = live;
+    rc = walk_all(w);
+    free(live);
+    return rc;
+}
+
+/* Structural pass, cycle search and order, then the path walk. */
 static int verify(struct venv *env, uint8_t *tail, uint8_t *target)
 {
-    struct walk w = {.env = env, .target = target};
-    uint16_t *live;
+    struct walk w = {.env = env, .target = target,
+                     .max_work = MAX_WORK + 4 * env->len};
+    long *order = NULL, *rank = NULL;
+    size_t n = 0;
     long pc;
     int rc;
 
@@ -621,18 +669,21 @@ static int verify(struct venv *env, uint8_t *tail, uint8_t *target)
     rc = check_flow(env, tail, target);
     if (rc)
         return rc;
-    live = calloc(env->len + 1, sizeof(*live));
-    w.saved = calloc(env->len * SAVED_PER_INSN, sizeof(*w.saved));
-    if (!w.saved || !live) {
-        free(live);
-        free(w.saved);
-        return pf_ebpf_vfail(env, PF_EBPF_RULE_NOMEM);
-    }
-    liveness(env, tail, live);
-    w.live = live;
-    rc = walk_all(&w);
+    order = malloc(env->len * sizeof(*order));
+    rank = calloc(env->len, sizeof(*rank));
+    if (!order || !rank)
+        rc = pf_ebpf_vfail(env, PF_EBPF_RULE_NOMEM);
+    else
+        rc = pf_ebpf_v_order(env, order, rank, &n);
+    if (!rc)
+        rc = check_reached(env, tail, order, n);
+    w.order = order;
+    w.rank = rank;
+    if (!rc)
+        rc = analyse(env, &w, n);
     walk_free(&w);
-    free(live);
+    free(order);
+    free(rank);
     return rc;
 }
 

@@ -67,6 +67,15 @@ struct venv {
     long pc;
 };
 
+/* Control flow (verify_cfg.c). pf_ebpf_v_succ: the successors of @pc
+ * (0..2) into @succ, jump target first. pf_ebpf_v_order: refuses a cycle
+ * (BACK_EDGE at the jump that closes it), else fills @order[0..*@norder)
+ * with the reachable instructions in topological order and @rank[pc] with
+ * each one's position; the graph must have passed the structural checks. */
+int pf_ebpf_v_succ(const struct pf_ebpf_insn *insns, long pc, long succ[2]);
+int pf_ebpf_v_order(struct venv *env, long *order, long *rank,
+                    size_t *norder);
+
 /* Records rule @rule at the current instruction; returns -EINVAL. */
 int pf_ebpf_vfail(struct venv *env, enum pf_ebpf_rule rule, ...);
 

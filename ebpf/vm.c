@@ -22,10 +22,13 @@ int pf_ebpf_vm_new(const struct pf_ebpf_insn *insns, size_t len,
     if (rc)
         return rc;
     vm = calloc(1, sizeof(*vm));
-    if (vm)
+    if (vm) {
         vm->insns = malloc(len * sizeof(*insns));
-    if (!vm || !vm->insns) {
-        free(vm);
+        vm->code = malloc(len * sizeof(*vm->code));
+    }
+    if (!vm || !vm->insns || !vm->code ||
+        pf_ebpf_interp_prepare(insns, len, vm->code)) {
+        pf_ebpf_vm_free(vm);
         return pf_error_set(err, -ENOMEM, PF_STAGE_EBPF, PF_EBPF_RULE_NOMEM,
                             "out of memory");
     }
@@ -42,6 +45,7 @@ void pf_ebpf_vm_free(struct pf_ebpf_vm *vm)
         return;
     pf_ebpf_jit_release(vm);
     free(vm->insns);
+    free(vm->code);
     free(vm);
 }
 
@@ -90,7 +94,7 @@ static uint64_t run(const struct pf_ebpf_vm *vm, uint64_t a, uint64_t b,
 {
     if (jit && vm->jit_code)
         return call_jit(vm, a, b, c);
-    return pf_ebpf_interp_run(vm->insns, a, b, c);
+    return pf_ebpf_interp_run(vm->code, a, b, c);
 }
 
 /* Fills the context of a socket program. */

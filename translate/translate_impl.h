@@ -43,7 +43,13 @@
 struct tr_fixup {
     size_t at;     /* eBPF index of the jump */
     size_t target; /* cBPF index, or ctx->n for the "return 0" label */
+    int wide;      /* a gotol: the offset goes to imm, not off */
 };
+
+/* Lowering passes before the translator gives up on long jumps (each pass
+ * turns the jumps found too far into gotol sequences; two or three
+ * passes settle in practice). */
+#define TR_MAX_PASSES 16
 
 struct tr_ctx {
     const struct pf_cbpf_insn *in;
@@ -56,6 +62,8 @@ struct tr_ctx {
     size_t len, cap;
     struct tr_fixup *fix;
     size_t nfix, capfix;
+    uint8_t *wide;          /* [capwide]: jump number j is lowered long */
+    size_t capwide;
     size_t *start;          /* [n + 1]: eBPF index of each cBPF insn */
     uint64_t *need;         /* [n]: caplen every accepting path needs */
     uint64_t *known;        /* [n]: caplen proven on entry (TR_INF = none) */
@@ -76,7 +84,11 @@ struct tr_ctx {
  * (PF_TRANSLATE_CODES) filled from the arguments, and returns @rc.
  *   tr_emit            appends one instruction
  *   tr_emit_jump       appends a jump whose offset is patched to reach
- *                      cBPF instruction @target once all are lowered
+ *                      cBPF instruction @target once all are lowered;
+ *                      when an earlier pass found that jump (counted in
+ *                      emission order) too far for 16 bits, the long
+ *                      form: `gotol`, or the inverted compare over a
+ *                      `gotol` (jset: `jset +1; goto +1; gotol`)
  *   tr_emit_fail_jump  appends a jump to "return 0" (the next reachable
  *                      `ret #0`, else a label at the end)
  */

@@ -207,7 +207,8 @@ enum { PF_EBPF_EXIT = 0x90 };
  * against a packet-end pointer r1 + r2. A variable offset added to r1 must
  * be below 2^32 and is bounded by comparing it (or a copy plus a constant)
  * with r2. The packet is read-only. The result r0 (u32) is the number of
- * bytes to keep, 0 = drop. Both types: stack r10-512..r10, no loops,
+ * bytes to keep, 0 = drop. Both types: stack r10-512..r10, no loops
+ * (backward jumps are fine when the control-flow graph has no cycle),
  * pointers never become numbers (no pointer bits reach a result, so every
  * engine gives the same answer); 8-byte spills of up to 16 registers keep
  * their type.
@@ -324,12 +325,14 @@ enum pf_ebpf_rule {
 };
 
 /* Largest program the verifier accepts. */
-#define PF_EBPF_MAX_INSNS 65536
+#define PF_EBPF_MAX_INSNS 1000000
 
 /*
  * Checks that @insns[0..@len) is a safe @type program: every opcode and
- * field valid, every path ends in exit, no loops, registers and stack
- * written before read, every memory access proven in bounds, helpers called
+ * field valid, every path ends in exit, no cycle in the control flow
+ * (acyclic backward jumps are accepted), at most PF_EBPF_MAX_INSNS
+ * instructions (the kernel's own limit), registers and stack written
+ * before read, every memory access proven in bounds, helpers called
  * with the right argument types. Returns 0, or -EINVAL (-ENOMEM) with the
  * rule as err->code, the instruction index in err->insn and stage
  * PF_STAGE_EBPF.

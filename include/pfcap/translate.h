@@ -19,6 +19,11 @@
  * bpf_filter. SKF_NET_OFF/SKF_LL_OFF absolute loads keep the kernel's
  * meaning in the socket target; X + k is never taken modulo 2^32. The user
  * target assumes packets shorter than 2^31 bytes, xdp shorter than 64 KiB.
+ * Jumps too far for eBPF's 16-bit offsets (filters with thousands of
+ * hosts) become `gotol` (BPF_JMP32 | BPF_JA, 32-bit offset in imm; Linux
+ * takes it since 6.4), behind the inverted compare when conditional; for
+ * the kernel targets the distance is measured as the kernel may grow it
+ * when it rewrites LD_ABS/LD_IND, context loads and divisions.
  * Backward jumps (the loop libpcap emits for protochain) are refused for
  * every target: neither pfcap's verifier nor the kernel's takes the loop,
  * so such programs stay on the cBPF interpreter.
