@@ -7,69 +7,21 @@
  * rounds (these machines are noisy: the ratio within a run is what
  * counts).
  */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <pcap/pcap.h>
 
 #include <pfcap/cbpf.h>
 
+#include "tests/common/corpus.h"
+
 #define ROUNDS 15
 
-struct pkt {
-    uint8_t *data;
-    uint32_t caplen, wirelen;
-};
-
-static struct pkt *pkts;
-static size_t npkts, cap;
-
-static void add_file(const char *path)
-{
-    char errbuf[PCAP_ERRBUF_SIZE];
-    pcap_t *p = pcap_open_offline(path, errbuf);
-    struct pcap_pkthdr *h;
-    const u_char *d;
-
-    if (!p)
-        return;
-    while (pcap_datalink(p) == DLT_EN10MB && pcap_next_ex(p, &h, &d) == 1) {
-        if (npkts == cap) {
-            cap = cap ? cap * 2 : 4096;
-            pkts = realloc(pkts, cap * sizeof(*pkts));
-        }
-        pkts[npkts].data = malloc(h->caplen + 1);
-        memcpy(pkts[npkts].data, d, h->caplen);
-        pkts[npkts].caplen = h->caplen;
-        pkts[npkts++].wirelen = h->len;
-    }
-    pcap_close(p);
-}
-
-static void add_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[4096];
-    struct stat st;
-
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            add_dir(path);
-        else
-            add_file(path);
-    }
-    if (d)
-        closedir(d);
-}
+static struct pf_test_corpus corpus;
 
 static double now_ns(void)
 {
@@ -94,15 +46,15 @@ static double one_pass(const struct bpf_program *bp, int use_libpcap)
     double t0 = now_ns();
 
     for (int rep = 0; rep < 10; rep++)
-        for (size_t i = 0; i < npkts; i++) {
-            const struct pkt *p = &pkts[i];
+        for (size_t i = 0; i < corpus.n; i++) {
+            const struct pf_test_pkt *p = &corpus.pkts[i];
             acc += use_libpcap ? bpf_filter(bp->bf_insns, p->data, p->wirelen,
                                             p->caplen)
                                : pf_cbpf_run_valid(insns, bp->bf_len, p->data,
                                                    p->wirelen, p->caplen, NULL);
         }
     sink += acc;
-    return (now_ns() - t0) / (10.0 * npkts);
+    return (now_ns() - t0) / (10.0 * corpus.n);
 }
 
 struct result {
@@ -143,17 +95,17 @@ int main(void)
         "udp portrange 1000-2000 or icmp",
         "not arp and not ip6",
     };
-    const char *corpus = getenv("PF_CORPUS");
+    const char *dir = getenv("PF_CORPUS");
     double geo = 1.0;
     int n = 0;
 
-    add_dir(corpus ? corpus : "../shared/corpus");
-    if (!npkts) {
+    pf_test_corpus_load(dir ? dir : "../shared/corpus", DLT_EN10MB, &corpus);
+    if (!corpus.n) {
         fprintf(stderr, "no Ethernet packets found (set PF_CORPUS)\n");
         return 1;
     }
     printf("cBPF interpreter vs libpcap bpf_filter, %zu Ethernet packets, "
-           "median of %d rounds\n\n", npkts, ROUNDS);
+           "median of %d rounds\n\n", corpus.n, ROUNDS);
     printf("| filter | insns | libpcap ns/pkt | pfcap ns/pkt | speed-up "
            "(median, IQR) |\n");
     printf("|---|---:|---:|---:|---:|\n");

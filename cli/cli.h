@@ -68,6 +68,14 @@ struct pf_cli_opts {
     int list_linktypes;       /* -L */
 };
 
+/* Reads all of @path ("-" = stdin) into a NUL-terminated malloc'd buffer
+ * and its length into *@len; NULL with errno set on failure. */
+char *pf_cli_slurp(const char *path, size_t *len);
+
+/* Joins @argv[0..argc) with single spaces into a malloc'd string (NULL
+ * when out of memory), as tcpdump joins expression words. */
+char *pf_cli_join_words(int argc, char **argv);
+
 /* Prints "pfcap: " and the message to stderr. */
 void pf_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

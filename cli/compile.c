@@ -60,23 +60,6 @@ static int parse_emit(const char *s, enum emit *out)
     return -1;
 }
 
-/* Joins argv[first..argc) with spaces into a malloc'd string. */
-static char *join_words(int argc, char **argv, int first)
-{
-    size_t len = 1;
-    char *s;
-
-    for (int i = first; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    s = calloc(1, len);
-    for (int i = first; s && i < argc; i++) {
-        if (i > first)
-            strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
 static int parse_opt(struct compile_opts *o, int c, const char *arg)
 {
     enum pf_translate_target t;
@@ -124,37 +107,9 @@ static int parse_args(int argc, char **argv, struct compile_opts *o)
         return usage("--emit is required");
     if (!o->cbpf_file == !(optind < argc))
         return usage("give either --cbpf FILE or an expression");
-    if (optind < argc && !(o->expr = join_words(argc, argv, optind)))
+    if (optind < argc && !(o->expr = pf_cli_join_words(argc - optind, argv + optind)))
         return PF_EXIT_RUNTIME;
     return 0;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    size_t cap = 4096, n = 0;
-    char *buf = NULL, *bigger;
-
-    if (!f)
-        return NULL;
-    while ((bigger = realloc(buf, cap))) {
-        buf = bigger;
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
-            break;
-        cap *= 2;
-    }
-    if (!bigger || ferror(f)) {
-        free(buf);
-        buf = NULL;
-    }
-    if (f != stdin)
-        fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        *len = n;
-    }
-    return buf;
 }
 
 /* Builds the cBPF program from --cbpf FILE or the expression. */
@@ -174,7 +129,7 @@ static int load_program(const struct compile_opts *o, struct pf_cbpf_prog *p)
             pf_cli_report(&e, o->expr);
         return rc ? PF_EXIT_USAGE : 0;
     }
-    if (!(text = slurp(o->cbpf_file, &len))) {
+    if (!(text = pf_cli_slurp(o->cbpf_file, &len))) {
         pf_cli_warn("%s: %s", o->cbpf_file, strerror(errno ? errno : EIO));
         return PF_EXIT_RUNTIME;
     }

@@ -11,49 +11,13 @@
 
 #include "cli.h"
 
-/* Reads all of @path ("-" = stdin) into a NUL-terminated malloc'd buffer. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    size_t cap = 4096, n = 0;
-    char *buf;
-
-    if (!f)
-        return NULL;
-    buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
-            break;
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    if (buf && ferror(f)) {
-        free(buf);
-        buf = NULL;
-    }
-    if (f != stdin)
-        fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        *len = n;
-    }
-    return buf;
-}
-
 static int load_cbpf(const struct pf_cli_opts *o, struct pf_filter_opts *fo,
                      struct pf_filter **out)
 {
     struct pf_cbpf_prog prog = {0};
     struct pf_error e;
     size_t len;
-    char *text = slurp(o->cbpf_file, &len);
+    char *text = pf_cli_slurp(o->cbpf_file, &len);
     int ret;
 
     pf_error_init(&e);
@@ -94,7 +58,7 @@ static int load_expr(const struct pf_cli_opts *o, struct pf_filter_opts *fo,
 {
     struct pf_error e;
     size_t len;
-    char *text = o->expr_file ? slurp(o->expr_file, &len) : o->expr;
+    char *text = o->expr_file ? pf_cli_slurp(o->expr_file, &len) : o->expr;
     int ret;
 
     pf_error_init(&e);

@@ -130,27 +130,6 @@ static int number_arg(int c, const char *s, long max, long *out)
     return 0;
 }
 
-/* Joins the expression words left on the command line, as tcpdump does. */
-static int join_words(struct pf_cli_opts *o, int argc, char **argv)
-{
-    size_t len = 1;
-
-    if (argc == 0)
-        return 0;
-    for (int i = 0; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    o->expr = malloc(len);
-    if (!o->expr)
-        return -ENOMEM;
-    o->expr[0] = '\0';
-    for (int i = 0; i < argc; i++) {
-        if (i)
-            strcat(o->expr, " ");
-        strcat(o->expr, argv[i]);
-    }
-    return 0;
-}
-
 static int parse_long_opt(struct pf_cli_opts *o, int c, const char *arg)
 {
     long v;
@@ -265,7 +244,8 @@ static int parse(struct pf_cli_opts *o, int argc, char **argv, int *done)
         if ((ret = parse_short_opt(o, c, optarg)))
             return ret;
     }
-    if (join_words(o, argc - optind, argv + optind))
+    if (optind < argc &&
+        !(o->expr = pf_cli_join_words(argc - optind, argv + optind)))
         return PF_EXIT_RUNTIME;
     return PF_EXIT_OK;
 }
