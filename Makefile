@@ -31,11 +31,15 @@ build: setup
 demo: build
 	@echo "== the first packets of $(SAMPLE), printed as tcpdump prints them"
 	$(PFCAP) -nn -r $(SAMPLE) -c 8
-	@echo "== a classic BPF program (tcpdump -ddd format) for 'tcp dst port 80'"
-	$(PFCAP) -d --cbpf data/web.cbpf
-	@echo "== filtering the sample with it"
-	$(PFCAP) -r $(SAMPLE) --cbpf data/web.cbpf -w $(BUILD)/demo-web.pcap
-	$(PFCAP) -r $(BUILD)/demo-web.pcap --count
+	@echo "== pfcap's classic BPF for 'tcp dst port 80' (tcpdump -d format)"
+	$(PFCAP) -d 'tcp dst port 80'
+	@echo "== filtering the sample with an expression, on the JIT"
+	$(PFCAP) -r $(SAMPLE) -w $(BUILD)/demo-web.pcap 'tcp dst port 80'
+	$(PFCAP) -nn -r $(BUILD)/demo-web.pcap
+	@echo "== the same with a program from tcpdump -ddd (data/web.cbpf), and the count"
+	$(PFCAP) -r $(SAMPLE) --cbpf data/web.cbpf --count
+	@echo "== every engine on the same packets"
+	$(PFCAP) bench -r $(SAMPLE) 'tcp dst port 80'
 
 check: build
 	$(MAKE) --no-print-directory check-main check-asan
