@@ -74,6 +74,16 @@ void fc_sappend(struct fc_slist *l, struct fc_stmt *s)
     l->tail = s;
 }
 
+int fc_sadd(struct fc_state *st, struct fc_slist *l, uint16_t code, uint32_t k)
+{
+    struct fc_stmt *s = fc_stmt_new(st, code, k);
+
+    if (!s)
+        return -ENOMEM;
+    fc_sappend(l, s);
+    return 0;
+}
+
 /* Moves the statements of @b to the end of @a. */
 void fc_scat(struct fc_slist *a, struct fc_slist *b)
 {
@@ -105,7 +115,6 @@ static struct fc_frag *frag_of(struct fc_state *st, struct fc_block *b)
         oom(st);
         return NULL;
     }
-    b->id = st->nblocks++;
     f->head = b;
     f->t = f->t_tail = exit_new(st, &b->jt);
     f->f = f->f_tail = exit_new(st, &b->jf);
@@ -117,18 +126,7 @@ static struct fc_frag *frag_of(struct fc_state *st, struct fc_block *b)
 struct fc_frag *fc_jump(struct fc_state *st, struct fc_slist *stmts,
                         uint16_t jop, uint32_t k)
 {
-    struct fc_block *b = pf_arena_alloc(&st->arena, sizeof(*b));
-
-    if (!b) {
-        oom(st);
-        return NULL;
-    }
-    b->kind = FC_B_JUMP;
-    if (stmts)
-        b->stmts = *stmts;
-    b->jcode = (uint16_t)(PF_CBPF_JMP | jop);
-    b->jk = k;
-    return frag_of(st, b);
+    return frag_of(st, fc_block_new(st, stmts, jop, k));
 }
 
 /* A fragment that is always true (@value != 0) or false. */

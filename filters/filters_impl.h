@@ -217,6 +217,8 @@ int fc_parse(struct fc_state *st, struct fc_token *toks, size_t n,
 /* cfg.c: statements, blocks and the and/or/not combinators. */
 struct fc_stmt *fc_stmt_new(struct fc_state *st, uint16_t code, uint32_t k);
 void fc_sappend(struct fc_slist *l, struct fc_stmt *s);
+/* Appends a new `code k` statement to @l; 0 or -ENOMEM. */
+int fc_sadd(struct fc_state *st, struct fc_slist *l, uint16_t code, uint32_t k);
 void fc_scat(struct fc_slist *a, struct fc_slist *b);
 struct fc_frag *fc_jump(struct fc_state *st, struct fc_slist *stmts,
                         uint16_t jop, uint32_t k);

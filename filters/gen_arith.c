@@ -24,17 +24,6 @@ struct arth {
     struct fc_frag *b;
 };
 
-static int app(struct fc_state *st, struct fc_slist *l, uint16_t code,
-               uint32_t k)
-{
-    struct fc_stmt *s = fc_stmt_new(st, code, k);
-
-    if (!s)
-        return -ENOMEM;
-    fc_sappend(l, s);
-    return 0;
-}
-
 static int gen_arth(struct fc_state *st, struct fc_arth *a, struct arth *out);
 
 /* ld #k (or ld len); st M[r] */
@@ -44,8 +33,8 @@ static int gen_leaf(struct fc_state *st, uint16_t code, uint32_t k,
     out->reg = fc_reg_alloc(st);
     if (out->reg < 0)
         return -EINVAL;
-    if (app(st, &out->s, code, k) ||
-        app(st, &out->s, PF_CBPF_ST, (uint32_t)out->reg))
+    if (fc_sadd(st, &out->s, code, k) ||
+        fc_sadd(st, &out->s, PF_CBPF_ST, (uint32_t)out->reg))
         return -ENOMEM;
     return 0;
 }
@@ -81,15 +70,15 @@ static int load_x_index(struct fc_state *st, struct arth *in,
     if (o->is_variable) {
         if (fc_off_reg(st, o) < 0)
             return -EINVAL;
-        if (app(st, &in->s, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)o->reg) ||
-            app(st, &in->s, PF_CBPF_LD | PF_CBPF_MEM, (uint32_t)in->reg) ||
-            app(st, &in->s, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_X, 0) ||
-            app(st, &in->s, PF_CBPF_MISC | PF_CBPF_TAX, 0))
+        if (fc_sadd(st, &in->s, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)o->reg) ||
+            fc_sadd(st, &in->s, PF_CBPF_LD | PF_CBPF_MEM, (uint32_t)in->reg) ||
+            fc_sadd(st, &in->s, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_X, 0) ||
+            fc_sadd(st, &in->s, PF_CBPF_MISC | PF_CBPF_TAX, 0))
             return -ENOMEM;
-    } else if (app(st, &in->s, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)in->reg)) {
+    } else if (fc_sadd(st, &in->s, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)in->reg)) {
         return -ENOMEM;
     }
-    return app(st, &in->s, ld, o->constant_part + extra);
+    return fc_sadd(st, &in->s, ld, o->constant_part + extra);
 }
 
 static int load_transport(struct fc_state *st, int proto, struct arth *in,
@@ -98,10 +87,10 @@ static int load_transport(struct fc_state *st, int proto, struct arth *in,
     struct fc_frag *b;
 
     if (fc_loadx_iphdrlen(st, &in->s) ||
-        app(st, &in->s, PF_CBPF_LD | PF_CBPF_MEM, (uint32_t)in->reg) ||
-        app(st, &in->s, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_X, 0) ||
-        app(st, &in->s, PF_CBPF_MISC | PF_CBPF_TAX, 0) ||
-        app(st, &in->s, ld, st->off_linkpl.constant_part + st->off_nl))
+        fc_sadd(st, &in->s, PF_CBPF_LD | PF_CBPF_MEM, (uint32_t)in->reg) ||
+        fc_sadd(st, &in->s, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_X, 0) ||
+        fc_sadd(st, &in->s, PF_CBPF_MISC | PF_CBPF_TAX, 0) ||
+        fc_sadd(st, &in->s, ld, st->off_linkpl.constant_part + st->off_nl))
         return -ENOMEM;
     b = fc_and(fc_proto_abbrev(st, proto), fc_ipfrag(st));
     if (!b)
@@ -149,15 +138,15 @@ static int gen_load(struct fc_state *st, struct fc_arth *a, struct arth *out)
         if (st->opts.linktype != 127)
             return fc_error_at(st, PF_COMPILE_LINKTYPE, a->col, a->end_col,
                                "radio information not present in capture");
-        if (app(st, &out->s, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)out->reg) ||
-            app(st, &out->s, ld, 0))
+        if (fc_sadd(st, &out->s, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)out->reg) ||
+            fc_sadd(st, &out->s, ld, 0))
             return -ENOMEM;
     } else {
         return fc_error_at(st, PF_COMPILE_QUALIFIER, a->col, a->end_col,
                            "unsupported index operation");
     }
     out->reg = reg;
-    return app(st, &out->s, PF_CBPF_ST, (uint32_t)reg);
+    return fc_sadd(st, &out->s, PF_CBPF_ST, (uint32_t)reg);
 }
 
 /* libpcap's check on the first statement of the right operand. */
@@ -186,9 +175,9 @@ static int gen_binary(struct fc_state *st, struct fc_arth *a,
     if (gen_arth(st, a->l, out) || gen_arth(st, a->r, &r) ||
         check_rhs(st, a, &r))
         return -EINVAL;
-    if (app(st, &r.s, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)r.reg) ||
-        app(st, &r.s, PF_CBPF_LD | PF_CBPF_MEM, (uint32_t)out->reg) ||
-        app(st, &r.s, (uint16_t)(PF_CBPF_ALU | PF_CBPF_X | a->k), 0))
+    if (fc_sadd(st, &r.s, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)r.reg) ||
+        fc_sadd(st, &r.s, PF_CBPF_LD | PF_CBPF_MEM, (uint32_t)out->reg) ||
+        fc_sadd(st, &r.s, (uint16_t)(PF_CBPF_ALU | PF_CBPF_X | a->k), 0))
         return -ENOMEM;
     fc_scat(&out->s, &r.s);
     fc_reg_free(st, out->reg);
@@ -196,7 +185,7 @@ static int gen_binary(struct fc_state *st, struct fc_arth *a,
     out->reg = fc_reg_alloc(st);
     if (out->reg < 0)
         return -EINVAL;
-    return app(st, &out->s, PF_CBPF_ST, (uint32_t)out->reg);
+    return fc_sadd(st, &out->s, PF_CBPF_ST, (uint32_t)out->reg);
 }
 
 static int gen_arth(struct fc_state *st, struct fc_arth *a, struct arth *out)
@@ -212,9 +201,9 @@ static int gen_arth(struct fc_state *st, struct fc_arth *a, struct arth *out)
         return gen_load(st, a, out);
     case FC_AR_NEG:
         if (gen_arth(st, a->l, out) ||
-            app(st, &out->s, PF_CBPF_LD | PF_CBPF_MEM, (uint32_t)out->reg) ||
-            app(st, &out->s, PF_CBPF_ALU | PF_CBPF_NEG, 0) ||
-            app(st, &out->s, PF_CBPF_ST, (uint32_t)out->reg))
+            fc_sadd(st, &out->s, PF_CBPF_LD | PF_CBPF_MEM, (uint32_t)out->reg) ||
+            fc_sadd(st, &out->s, PF_CBPF_ALU | PF_CBPF_NEG, 0) ||
+            fc_sadd(st, &out->s, PF_CBPF_ST, (uint32_t)out->reg))
             return -EINVAL;
         return 0;
     default:
@@ -230,11 +219,11 @@ struct fc_frag *fc_gen_rel(struct fc_state *st, struct fc_node *n)
 
     if (gen_arth(st, n->a0, &a0) || gen_arth(st, n->a1, &a1))
         return NULL;
-    if (app(st, &a1.s, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)a1.reg) ||
-        app(st, &a1.s, PF_CBPF_LD | PF_CBPF_MEM, (uint32_t)a0.reg))
+    if (fc_sadd(st, &a1.s, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)a1.reg) ||
+        fc_sadd(st, &a1.s, PF_CBPF_LD | PF_CBPF_MEM, (uint32_t)a0.reg))
         return NULL;
     if (n->relop == PF_CBPF_JEQ &&
-        app(st, &a1.s, PF_CBPF_ALU | PF_CBPF_SUB | PF_CBPF_X, 0))
+        fc_sadd(st, &a1.s, PF_CBPF_ALU | PF_CBPF_SUB | PF_CBPF_X, 0))
         return NULL;
     fc_scat(&a0.s, &a1.s);
     b = n->relop == PF_CBPF_JEQ

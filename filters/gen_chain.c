@@ -42,17 +42,6 @@ struct chain {
     struct fc_block *final;
 };
 
-static int app(struct fc_state *st, struct fc_slist *l, uint16_t code,
-               uint32_t k)
-{
-    struct fc_stmt *s = fc_stmt_new(st, code, k);
-
-    if (!s)
-        return -ENOMEM;
-    fc_sappend(l, s);
-    return 0;
-}
-
 /*
  * IPv6 extension header, libpcap's next = [x]; X += ([x+1] + 1) * 8;
  * A = next, with the length read first (same bytes, same verdict).
@@ -61,13 +50,13 @@ static int ext_body(struct chain *c, struct fc_slist *l)
 {
     struct fc_state *st = c->st;
 
-    return app(st, l, FC_LD(PF_CBPF_B, PF_CBPF_IND), c->base + 1) ||
-           app(st, l, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 1) ||
-           app(st, l, PF_CBPF_ALU | PF_CBPF_MUL | PF_CBPF_K, 8) ||
-           app(st, l, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_X, 0) ||
-           app(st, l, PF_CBPF_ST, (uint32_t)c->reg) ||
-           app(st, l, FC_LD(PF_CBPF_B, PF_CBPF_IND), c->base) ||
-           app(st, l, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)c->reg);
+    return fc_sadd(st, l, FC_LD(PF_CBPF_B, PF_CBPF_IND), c->base + 1) ||
+           fc_sadd(st, l, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 1) ||
+           fc_sadd(st, l, PF_CBPF_ALU | PF_CBPF_MUL | PF_CBPF_K, 8) ||
+           fc_sadd(st, l, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_X, 0) ||
+           fc_sadd(st, l, PF_CBPF_ST, (uint32_t)c->reg) ||
+           fc_sadd(st, l, FC_LD(PF_CBPF_B, PF_CBPF_IND), c->base) ||
+           fc_sadd(st, l, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)c->reg);
 }
 
 /* AH, as libpcap computes it: next = [x]; X = ([x+1] + 2) * 4; A = next. */
@@ -75,12 +64,12 @@ static int ah_body(struct chain *c, struct fc_slist *l)
 {
     struct fc_state *st = c->st;
 
-    return app(st, l, FC_LD(PF_CBPF_B, PF_CBPF_IND), c->base + 1) ||
-           app(st, l, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 2) ||
-           app(st, l, PF_CBPF_ALU | PF_CBPF_MUL | PF_CBPF_K, 4) ||
-           app(st, l, PF_CBPF_ST, (uint32_t)c->reg) ||
-           app(st, l, FC_LD(PF_CBPF_B, PF_CBPF_IND), c->base) ||
-           app(st, l, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)c->reg);
+    return fc_sadd(st, l, FC_LD(PF_CBPF_B, PF_CBPF_IND), c->base + 1) ||
+           fc_sadd(st, l, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 2) ||
+           fc_sadd(st, l, PF_CBPF_ALU | PF_CBPF_MUL | PF_CBPF_K, 4) ||
+           fc_sadd(st, l, PF_CBPF_ST, (uint32_t)c->reg) ||
+           fc_sadd(st, l, FC_LD(PF_CBPF_B, PF_CBPF_IND), c->base) ||
+           fc_sadd(st, l, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)c->reg);
 }
 
 /* `jeq #k` with no statements; A flows in from the previous block. */
@@ -140,7 +129,7 @@ static struct fc_block *start(struct chain *c)
 
     if (c->v6) {
         if (fc_load_a(st, FC_OR_LINKPL, 6, PF_CBPF_B, &l) ||
-            app(st, &l, PF_CBPF_LDX | PF_CBPF_IMM, 40))
+            fc_sadd(st, &l, PF_CBPF_LDX | PF_CBPF_IMM, 40))
             return NULL;
     } else if (fc_load_a(st, FC_OR_LINKPL, 9, PF_CBPF_B, &l) ||
                fc_loadx_iphdrlen(st, &l)) {
@@ -157,7 +146,7 @@ static struct fc_frag *chain_ip(struct fc_state *st, uint32_t v, int v6)
     struct fc_block *ext, *ah, *head;
 
     c.reg = fc_reg_alloc(st);
-    if (c.reg < 0 || app(st, &fin, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 0))
+    if (c.reg < 0 || fc_sadd(st, &fin, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 0))
         return NULL;
     c.final = fc_block_new(st, &fin, PF_CBPF_JEQ, v);
     /* The step after the last one just compares what it reached. */

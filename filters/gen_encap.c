@@ -127,17 +127,6 @@ static struct fc_frag *gen_ifindex(struct fc_state *st, uint32_t idx)
                     "link type when reading files");
 }
 
-static int app(struct fc_state *st, struct fc_slist *l, uint16_t code,
-               uint32_t k)
-{
-    struct fc_stmt *s = fc_stmt_new(st, code, k);
-
-    if (!s)
-        return -ENOMEM;
-    fc_sappend(l, s);
-    return 0;
-}
-
 /* M[reg of @o] += 4, making @o variable (libpcap's vloffset_add). */
 static int vloffset_add(struct fc_state *st, struct fc_off *o,
                         struct fc_slist *l)
@@ -145,15 +134,15 @@ static int vloffset_add(struct fc_state *st, struct fc_off *o,
     o->is_variable = 1;
     if (fc_off_reg(st, o) < 0)
         return -EINVAL;
-    return app(st, l, PF_CBPF_LD | PF_CBPF_MEM, (uint32_t)o->reg) ||
-           app(st, l, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 4) ||
-           app(st, l, PF_CBPF_ST, (uint32_t)o->reg);
+    return fc_sadd(st, l, PF_CBPF_LD | PF_CBPF_MEM, (uint32_t)o->reg) ||
+           fc_sadd(st, l, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 4) ||
+           fc_sadd(st, l, PF_CBPF_ST, (uint32_t)o->reg);
 }
 
 /* ld vlanp (the kernel's "tag present" ancillary word) */
 static int load_ad(struct fc_state *st, struct fc_slist *l, int ad)
 {
-    return app(st, l, PF_CBPF_LD | PF_CBPF_B | PF_CBPF_ABS, FC_SKF_AD(ad));
+    return fc_sadd(st, l, PF_CBPF_LD | PF_CBPF_B | PF_CBPF_ABS, FC_SKF_AD(ad));
 }
 
 /*
@@ -176,7 +165,7 @@ static struct fc_frag *vlan_live(struct fc_state *st, struct fc_node *n)
                  fc_linktype(st, FC_ETHERTYPE_8021AD));
     tpid = fc_or(tpid, fc_linktype(st, FC_ETHERTYPE_8021QINQ));
     if (n->has_num && (fc_load_a(st, FC_OR_LINKPL, 0, PF_CBPF_H, &v2) ||
-                       app(st, &v3, PF_CBPF_ALU | PF_CBPF_AND | PF_CBPF_K,
+                       fc_sadd(st, &v3, PF_CBPF_ALU | PF_CBPF_AND | PF_CBPF_K,
                            0x0fff)))
         return NULL;
     if (!tpid || vloffset_add(st, &st->off_linkpl, &patch) ||

@@ -22,17 +22,6 @@
 #define GENEVE_PORT 6081
 #define ETHERTYPE_TEB 0x6558
 
-static int app(struct fc_state *st, struct fc_slist *l, uint16_t code,
-               uint32_t k)
-{
-    struct fc_stmt *s = fc_stmt_new(st, code, k);
-
-    if (!s)
-        return -ENOMEM;
-    fc_sappend(l, s);
-    return 0;
-}
-
 /* UDP dst port 6081, version 0, and the VNI if given. */
 static struct fc_frag *check(struct fc_state *st, int v6, uint32_t vni,
                              int has_vni)
@@ -57,17 +46,17 @@ static struct fc_frag *geneve_ip(struct fc_state *st, int v6, uint32_t vni,
 
     if (!v6) {
         if (fc_loadx_iphdrlen(st, &l) ||
-            app(st, &l, PF_CBPF_MISC | PF_CBPF_TXA, 0))
+            fc_sadd(st, &l, PF_CBPF_MISC | PF_CBPF_TXA, 0))
             return NULL;
     } else if (st->off_linkpl.is_variable) {
-        if (app(st, &l, PF_CBPF_LDX | PF_CBPF_MEM,
+        if (fc_sadd(st, &l, PF_CBPF_LDX | PF_CBPF_MEM,
                 (uint32_t)fc_off_reg(st, &st->off_linkpl)) ||
-            app(st, &l, PF_CBPF_LD | PF_CBPF_IMM, 40) ||
-            app(st, &l, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_X, 0) ||
-            app(st, &l, PF_CBPF_MISC | PF_CBPF_TAX, 0))
+            fc_sadd(st, &l, PF_CBPF_LD | PF_CBPF_IMM, 40) ||
+            fc_sadd(st, &l, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_X, 0) ||
+            fc_sadd(st, &l, PF_CBPF_MISC | PF_CBPF_TAX, 0))
             return NULL;
-    } else if (app(st, &l, PF_CBPF_LD | PF_CBPF_IMM, 40) ||
-               app(st, &l, PF_CBPF_MISC | PF_CBPF_TAX, 0)) {
+    } else if (fc_sadd(st, &l, PF_CBPF_LD | PF_CBPF_IMM, 40) ||
+               fc_sadd(st, &l, PF_CBPF_MISC | PF_CBPF_TAX, 0)) {
         return NULL;
     }
     return fc_and(b0, fc_jump(st, &l, PF_CBPF_JEQ | PF_CBPF_X, 0));
@@ -80,30 +69,30 @@ static struct fc_frag *offsets(struct fc_state *st)
     struct fc_block *b0, *b1, *b2;
     int lt = fc_reg_alloc(st), hdr, pl;
 
-    if (lt < 0 || app(st, &s, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K,
+    if (lt < 0 || fc_sadd(st, &s, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K,
                       st->off_linkpl.constant_part + st->off_nl + 8) ||
-        app(st, &s, PF_CBPF_MISC | PF_CBPF_TAX, 0) ||
-        app(st, &s, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 2) ||
-        app(st, &s, PF_CBPF_ST, (uint32_t)lt) ||
-        app(st, &s, FC_LD(PF_CBPF_B, PF_CBPF_IND), 0) ||
-        app(st, &s, PF_CBPF_ALU | PF_CBPF_AND | PF_CBPF_K, 0x3f) ||
-        app(st, &s, PF_CBPF_ALU | PF_CBPF_MUL | PF_CBPF_K, 4) ||
-        app(st, &s, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 8) ||
-        app(st, &s, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_X, 0))
+        fc_sadd(st, &s, PF_CBPF_MISC | PF_CBPF_TAX, 0) ||
+        fc_sadd(st, &s, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 2) ||
+        fc_sadd(st, &s, PF_CBPF_ST, (uint32_t)lt) ||
+        fc_sadd(st, &s, FC_LD(PF_CBPF_B, PF_CBPF_IND), 0) ||
+        fc_sadd(st, &s, PF_CBPF_ALU | PF_CBPF_AND | PF_CBPF_K, 0x3f) ||
+        fc_sadd(st, &s, PF_CBPF_ALU | PF_CBPF_MUL | PF_CBPF_K, 4) ||
+        fc_sadd(st, &s, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 8) ||
+        fc_sadd(st, &s, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_X, 0))
         return NULL;
     if ((hdr = fc_reg_alloc(st)) < 0 ||
-        app(st, &s, PF_CBPF_ST, (uint32_t)hdr) ||
-        app(st, &s, FC_LD(PF_CBPF_H, PF_CBPF_IND), 2) ||
-        app(st, &s, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)hdr) ||
-        app(st, &teb, PF_CBPF_MISC | PF_CBPF_TXA, 0) ||
-        app(st, &teb, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 12) ||
-        app(st, &teb, PF_CBPF_ST, (uint32_t)lt) ||
-        app(st, &teb, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 2) ||
-        app(st, &teb, PF_CBPF_MISC | PF_CBPF_TAX, 0))
+        fc_sadd(st, &s, PF_CBPF_ST, (uint32_t)hdr) ||
+        fc_sadd(st, &s, FC_LD(PF_CBPF_H, PF_CBPF_IND), 2) ||
+        fc_sadd(st, &s, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)hdr) ||
+        fc_sadd(st, &teb, PF_CBPF_MISC | PF_CBPF_TXA, 0) ||
+        fc_sadd(st, &teb, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 12) ||
+        fc_sadd(st, &teb, PF_CBPF_ST, (uint32_t)lt) ||
+        fc_sadd(st, &teb, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 2) ||
+        fc_sadd(st, &teb, PF_CBPF_MISC | PF_CBPF_TAX, 0))
         return NULL;
     if ((pl = fc_reg_alloc(st)) < 0 ||
-        app(st, &tail, PF_CBPF_STX, (uint32_t)pl) ||
-        app(st, &tail, PF_CBPF_LD | PF_CBPF_IMM, 0))
+        fc_sadd(st, &tail, PF_CBPF_STX, (uint32_t)pl) ||
+        fc_sadd(st, &tail, PF_CBPF_LD | PF_CBPF_IMM, 0))
         return NULL;
     b2 = fc_block_new(st, &tail, PF_CBPF_JEQ, 0);
     b1 = fc_block_new(st, &teb, PF_CBPF_JEQ, 0);
@@ -144,9 +133,9 @@ struct fc_frag *fc_geneve_ll_check(struct fc_state *st)
 {
     struct fc_slist l = {0};
 
-    if (app(st, &l, PF_CBPF_LD | PF_CBPF_MEM,
+    if (fc_sadd(st, &l, PF_CBPF_LD | PF_CBPF_MEM,
             (uint32_t)st->off_linkhdr.reg) ||
-        app(st, &l, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)st->off_linkpl.reg))
+        fc_sadd(st, &l, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)st->off_linkpl.reg))
         return NULL;
     return fc_not(fc_jump(st, &l, PF_CBPF_JEQ | PF_CBPF_X, 0));
 }

@@ -34,17 +34,6 @@ void fc_reg_free(struct fc_state *st, int reg)
         st->regs_used[reg] = 0;
 }
 
-static int app(struct fc_state *st, struct fc_slist *l, uint16_t code,
-               uint32_t k)
-{
-    struct fc_stmt *s = fc_stmt_new(st, code, k);
-
-    if (!s)
-        return -ENOMEM;
-    fc_sappend(l, s);
-    return 0;
-}
-
 /* The register of variable offset @o, allocated on first use; <0 on error. */
 int fc_off_reg(struct fc_state *st, struct fc_off *o)
 {
@@ -60,12 +49,12 @@ static int load_rel(struct fc_state *st, struct fc_off *abs,
     if (abs->is_variable) {
         if (fc_off_reg(st, abs) < 0)
             return -EINVAL;
-        if (app(st, out, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)abs->reg))
+        if (fc_sadd(st, out, PF_CBPF_LDX | PF_CBPF_MEM, (uint32_t)abs->reg))
             return -ENOMEM;
-        return app(st, out, FC_LD(size, PF_CBPF_IND),
+        return fc_sadd(st, out, FC_LD(size, PF_CBPF_IND),
                    abs->constant_part + off);
     }
-    return app(st, out, FC_LD(size, PF_CBPF_ABS), abs->constant_part + off);
+    return fc_sadd(st, out, FC_LD(size, PF_CBPF_ABS), abs->constant_part + off);
 }
 
 /* Appends X = IPv4 header length (+ variable link offset) to @out. */
@@ -75,14 +64,14 @@ int fc_loadx_iphdrlen(struct fc_state *st, struct fc_slist *out)
         /* X = 4*(ip[0]&0xf) + M[reg]: the IP header starts at a variable
          * offset. */
         if (load_rel(st, &st->off_linkpl, st->off_nl, PF_CBPF_B, out) ||
-            app(st, out, PF_CBPF_ALU | PF_CBPF_AND | PF_CBPF_K, 0xf) ||
-            app(st, out, PF_CBPF_ALU | PF_CBPF_LSH | PF_CBPF_K, 2) ||
-            app(st, out, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_X, 0) ||
-            app(st, out, PF_CBPF_MISC | PF_CBPF_TAX, 0))
+            fc_sadd(st, out, PF_CBPF_ALU | PF_CBPF_AND | PF_CBPF_K, 0xf) ||
+            fc_sadd(st, out, PF_CBPF_ALU | PF_CBPF_LSH | PF_CBPF_K, 2) ||
+            fc_sadd(st, out, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_X, 0) ||
+            fc_sadd(st, out, PF_CBPF_MISC | PF_CBPF_TAX, 0))
             return -ENOMEM;
         return 0;
     }
-    return app(st, out, PF_CBPF_LDX | PF_CBPF_B | PF_CBPF_MSH,
+    return fc_sadd(st, out, PF_CBPF_LDX | PF_CBPF_B | PF_CBPF_MSH,
                st->off_linkpl.constant_part + st->off_nl);
 }
 
@@ -92,7 +81,7 @@ int fc_load_a(struct fc_state *st, enum fc_rel rel, uint32_t off,
 {
     switch (rel) {
     case FC_OR_PACKET:
-        return app(st, out, FC_LD(size, PF_CBPF_ABS), off);
+        return fc_sadd(st, out, FC_LD(size, PF_CBPF_ABS), off);
     case FC_OR_LINKHDR:
         return load_rel(st, &st->off_linkhdr, off, size, out);
     case FC_OR_PREVLINKHDR:
@@ -112,7 +101,7 @@ int fc_load_a(struct fc_state *st, enum fc_rel rel, uint32_t off,
     case FC_OR_TRAN_IPV4:
         if (fc_loadx_iphdrlen(st, out))
             return -ENOMEM;
-        return app(st, out, FC_LD(size, PF_CBPF_IND),
+        return fc_sadd(st, out, FC_LD(size, PF_CBPF_IND),
                    st->off_linkpl.constant_part + st->off_nl + off);
     case FC_OR_TRAN_IPV6:
         return load_rel(st, &st->off_linkpl, st->off_nl + 40 + off, size,
@@ -132,7 +121,7 @@ struct fc_frag *fc_ncmp(struct fc_state *st, enum fc_rel rel, uint32_t off,
     if (fc_load_a(st, rel, off, size, &l))
         return NULL;
     if (mask != 0xffffffff &&
-        app(st, &l, PF_CBPF_ALU | PF_CBPF_AND | PF_CBPF_K, mask))
+        fc_sadd(st, &l, PF_CBPF_ALU | PF_CBPF_AND | PF_CBPF_K, mask))
         return NULL;
     f = fc_jump(st, &l, jop, v);
     return reverse ? fc_not(f) : f;

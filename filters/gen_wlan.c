@@ -64,17 +64,6 @@ struct fc_frag *fc_wlan_linktype(struct fc_state *st, uint32_t p)
     return fc_and(fc_wlan_data_frame(st), llc_linktype(st, p));
 }
 
-static int app(struct fc_state *st, struct fc_slist *l, uint16_t code,
-               uint32_t k)
-{
-    struct fc_stmt *s = fc_stmt_new(st, code, k);
-
-    if (!s)
-        return -ENOMEM;
-    fc_sappend(l, s);
-    return 0;
-}
-
 /* A block that always continues at @next (both edges). */
 static struct fc_block *seq(struct fc_state *st, struct fc_slist *l,
                             struct fc_block *next)
@@ -105,11 +94,11 @@ static int adjust(struct fc_state *st, struct fc_slist *l, uint32_t add,
 {
     int pr = st->off_linkpl.reg;
 
-    return app(st, l, PF_CBPF_LD | PF_CBPF_MEM, (uint32_t)pr) ||
-           app(st, l, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, add) ||
+    return fc_sadd(st, l, PF_CBPF_LD | PF_CBPF_MEM, (uint32_t)pr) ||
+           fc_sadd(st, l, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, add) ||
            (mask != 0xffffffff &&
-            app(st, l, PF_CBPF_ALU | PF_CBPF_AND | PF_CBPF_K, mask)) ||
-           app(st, l, PF_CBPF_ST, (uint32_t)pr);
+            fc_sadd(st, l, PF_CBPF_ALU | PF_CBPF_AND | PF_CBPF_K, mask)) ||
+           fc_sadd(st, l, PF_CBPF_ST, (uint32_t)pr);
 }
 
 /* Radiotap flags say "data padding": round the header length up to 4.
@@ -120,9 +109,9 @@ static struct fc_block *datapad(struct fc_state *st, struct fc_block *next)
     struct fc_block *r, *tsft, *notsft, *ext;
 
     if (adjust(st, &round, 3, 0xfffffffc) ||
-        app(st, &l4, PF_CBPF_LD | PF_CBPF_W | PF_CBPF_ABS, 4) ||
-        app(st, &l16, PF_CBPF_LD | PF_CBPF_B | PF_CBPF_ABS, 16) ||
-        app(st, &l8, PF_CBPF_LD | PF_CBPF_B | PF_CBPF_ABS, 8))
+        fc_sadd(st, &l4, PF_CBPF_LD | PF_CBPF_W | PF_CBPF_ABS, 4) ||
+        fc_sadd(st, &l16, PF_CBPF_LD | PF_CBPF_B | PF_CBPF_ABS, 16) ||
+        fc_sadd(st, &l8, PF_CBPF_LD | PF_CBPF_B | PF_CBPF_ABS, 8))
         return NULL;
     r = seq(st, &round, next);
     tsft = jset(st, &l16, 0x20, r, next);
@@ -135,13 +124,13 @@ static struct fc_block *datapad(struct fc_state *st, struct fc_block *next)
 /* X = radiotap length (little-endian at 2), saved in M[hr]. */
 static int radiotap_len(struct fc_state *st, struct fc_slist *l)
 {
-    return app(st, l, PF_CBPF_LD | PF_CBPF_B | PF_CBPF_ABS, 3) ||
-           app(st, l, PF_CBPF_ALU | PF_CBPF_LSH | PF_CBPF_K, 8) ||
-           app(st, l, PF_CBPF_MISC | PF_CBPF_TAX, 0) ||
-           app(st, l, PF_CBPF_LD | PF_CBPF_B | PF_CBPF_ABS, 2) ||
-           app(st, l, PF_CBPF_ALU | PF_CBPF_OR | PF_CBPF_X, 0) ||
-           app(st, l, PF_CBPF_ST, (uint32_t)st->off_linkhdr.reg) ||
-           app(st, l, PF_CBPF_MISC | PF_CBPF_TAX, 0);
+    return fc_sadd(st, l, PF_CBPF_LD | PF_CBPF_B | PF_CBPF_ABS, 3) ||
+           fc_sadd(st, l, PF_CBPF_ALU | PF_CBPF_LSH | PF_CBPF_K, 8) ||
+           fc_sadd(st, l, PF_CBPF_MISC | PF_CBPF_TAX, 0) ||
+           fc_sadd(st, l, PF_CBPF_LD | PF_CBPF_B | PF_CBPF_ABS, 2) ||
+           fc_sadd(st, l, PF_CBPF_ALU | PF_CBPF_OR | PF_CBPF_X, 0) ||
+           fc_sadd(st, l, PF_CBPF_ST, (uint32_t)st->off_linkhdr.reg) ||
+           fc_sadd(st, l, PF_CBPF_MISC | PF_CBPF_TAX, 0);
 }
 
 /* The offset-computing prologue, continuing at @next; returns the new
@@ -160,12 +149,12 @@ struct fc_block *fc_wlan_prologue(struct fc_state *st, struct fc_block *next)
     if (st->off_linkpl.reg < 0)
         return l.head ? seq(st, &l, next) : next;
     st->no_optimize = 1;
-    if (!l.head && app(st, &l, PF_CBPF_LDX | PF_CBPF_IMM, 0))
+    if (!l.head && fc_sadd(st, &l, PF_CBPF_LDX | PF_CBPF_IMM, 0))
         return NULL;
-    if (app(st, &l, PF_CBPF_MISC | PF_CBPF_TXA, 0) ||
-        app(st, &l, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 24) ||
-        app(st, &l, PF_CBPF_ST, (uint32_t)st->off_linkpl.reg) ||
-        app(st, &l, FC_LD(PF_CBPF_B, PF_CBPF_IND), 0) ||
+    if (fc_sadd(st, &l, PF_CBPF_MISC | PF_CBPF_TXA, 0) ||
+        fc_sadd(st, &l, PF_CBPF_ALU | PF_CBPF_ADD | PF_CBPF_K, 24) ||
+        fc_sadd(st, &l, PF_CBPF_ST, (uint32_t)st->off_linkpl.reg) ||
+        fc_sadd(st, &l, FC_LD(PF_CBPF_B, PF_CBPF_IND), 0) ||
         adjust(st, &qos, 2, 0xffffffff))
         return NULL;
     after = radio ? datapad(st, next) : next;
