@@ -121,6 +121,7 @@ struct pf_cli_output {
     struct pf_pcap_writer *writer;
     struct pf_cli_printer *printer;
     unsigned long long matched;
+    struct pf_error err;          /* of the writer; cleared at open */
 };
 /* Opens the destination for packets read from @r; PF_EXIT_* status. */
 int pf_cli_output_open(struct pf_cli_output *out, const struct pf_cli_opts *o,

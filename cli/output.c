@@ -31,6 +31,7 @@ int pf_cli_output_open(struct pf_cli_output *out, const struct pf_cli_opts *o,
     struct pf_error e;
 
     *out = (struct pf_cli_output){.o = o};
+    pf_error_init(&out->err);
     if (o->count_only)
         return PF_EXIT_OK;
     if (!o->write_file) {
@@ -50,12 +51,11 @@ int pf_cli_output_open(struct pf_cli_output *out, const struct pf_cli_opts *o,
 
 int pf_cli_output_packet(struct pf_cli_output *out, const struct pf_packet *pkt)
 {
-    struct pf_error e;
-
     out->matched++;
-    pf_error_init(&e);
-    if (out->writer && pf_pcap_writer_write(out->writer, pkt, &e)) {
-        pf_cli_report_in(out->o->write_file, &e, NULL);
+    /* out->err is cleared once at open: the first failure ends the run, so
+     * the per-packet path never clears it. */
+    if (out->writer && pf_pcap_writer_write(out->writer, pkt, &out->err)) {
+        pf_cli_report_in(out->o->write_file, &out->err, NULL);
         return PF_EXIT_RUNTIME;
     }
     if (out->printer && pf_cli_printer_packet(out->printer, pkt)) {
