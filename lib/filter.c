@@ -17,7 +17,12 @@
 #include <pfcap/filter.h>
 #include <pfcap/translate.h>
 
+/* Machine code of a JIT-compiled filter program: (packet, caplen, wirelen);
+ * the verdict is in the low 32 bits of the result. */
+typedef uint32_t (*jit_fn)(uint64_t pkt, uint64_t caplen, uint64_t wirelen);
+
 struct pf_filter {
+    jit_fn jit;                 /* set when the JIT runs a filter program */
     struct pf_cbpf_prog cbpf;
     enum pf_engine engine;      /* the engine that runs */
     int linktype;
@@ -59,6 +64,16 @@ static void fall_back(struct pf_filter *f, const char *engine,
              why->msg, pf_engine_name(f->engine));
 }
 
+/* Points f->jit at the machine code, so pf_filter_run calls it directly. */
+static void set_jit_fn(struct pf_filter *f)
+{
+    const void *code;
+    size_t len;
+
+    if (pf_ebpf_vm_jit_code(f->vm, &code, &len) == 0)
+        memcpy(&f->jit, &code, sizeof(f->jit));
+}
+
 /* Translates for pfcap's own eBPF engine; JIT-compiles when asked. */
 static int setup_ebpf(struct pf_filter *f, int jit)
 {
@@ -80,9 +95,10 @@ static int setup_ebpf(struct pf_filter *f, int jit)
         return 0;
     }
     f->engine = PF_ENGINE_EBPF_INTERP;
-    if (jit && pf_ebpf_vm_jit(f->vm, &e) == 0)
+    if (jit && pf_ebpf_vm_jit(f->vm, &e) == 0) {
         f->engine = PF_ENGINE_JIT;
-    else if (jit)
+        set_jit_fn(f);
+    } else if (jit)
         fall_back(f, "jit", &e);
     return 0;
 }
@@ -294,8 +310,11 @@ static uint32_t run_kernel(const struct pf_filter *f, const uint8_t *pkt,
                              NULL);
 }
 
-uint32_t pf_filter_run(const struct pf_filter *f, const uint8_t *pkt,
-                       uint32_t wirelen, uint32_t caplen)
+/* Every engine but the JIT; kept out of line so that pf_filter_run's JIT
+ * path stays a tail call with no frame. */
+static __attribute__((noinline)) uint32_t
+run_other(const struct pf_filter *f, const uint8_t *pkt, uint32_t wirelen,
+          uint32_t caplen)
 {
     if (f->socket_prog)
         return run_socket(f, pkt, caplen);
@@ -310,6 +329,14 @@ uint32_t pf_filter_run(const struct pf_filter *f, const uint8_t *pkt,
         return pf_cbpf_run_valid(f->cbpf.insns, f->cbpf.len, pkt, wirelen,
                                  caplen, NULL);
     }
+}
+
+uint32_t pf_filter_run(const struct pf_filter *f, const uint8_t *pkt,
+                       uint32_t wirelen, uint32_t caplen)
+{
+    if (f->jit) /* the common case: one indirect tail call */
+        return f->jit((uintptr_t)pkt, caplen, wirelen);
+    return run_other(f, pkt, wirelen, caplen);
 }
 
 const struct pf_cbpf_prog *pf_filter_cbpf(const struct pf_filter *f)
