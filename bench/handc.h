@@ -15,4 +15,11 @@ typedef uint32_t (*pf_bench_handc_fn)(const uint8_t *pkt, uint32_t wirelen,
 /* The hand-written filter for exactly @expr, or NULL. */
 pf_bench_handc_fn pf_bench_handc_find(const char *expr);
 
+/*
+ * The harness floor: a "filter" that reads one byte of the packet and
+ * returns. Timed like the others, it is the cost of the benchmark loop,
+ * the call and the first touch of the packet, which every engine pays.
+ */
+pf_bench_handc_fn pf_bench_handc_floor(void);
+
 #endif
