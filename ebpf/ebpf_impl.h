@@ -86,6 +86,8 @@ struct pf_ebpf_jit_ctx {
     uint32_t *addrs;
     const uint32_t *prev;
     size_t pc;       /* the instruction being emitted */
+    uint8_t map[PF_EBPF_NREGS]; /* eBPF -> x86-64 register, per program */
+    const uint8_t *target;      /* [n]: some jump lands on instruction i */
     struct {
         int stack;    /* r10 is used: rbp frame of 512 bytes */
         int saved[4]; /* callee-saved registers to preserve */

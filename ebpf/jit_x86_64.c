@@ -2,10 +2,14 @@
 /*
  * The x86-64 back end: the register map (eBPF r1-r5 sit in the SysV
  * argument registers, so helpers are called with no shuffling; r6-r9 in
- * callee-saved registers; r10 = rbp over a 512-byte frame), prologue and
- * epilogue, and one dispatch switch whose cases call an emit_* helper per
- * instruction family. Code layout: prologue, one block per instruction,
- * an "exit with 0" stub (xor eax, eax) that falls into the epilogue.
+ * callee-saved registers, or in spare caller-saved ones when the program
+ * calls nothing; r10 = rbp over a 512-byte frame), prologue and epilogue
+ * saving only what the program uses, and one dispatch switch whose cases
+ * call an emit_* helper per instruction family, the shortest encodings
+ * (imm8 and eax forms, 8-bit test, no zero-extension after 32-bit ops that
+ * already clear the upper half) and a few fused pairs (lea, load + swap).
+ * Code layout: prologue, one block per instruction, an "exit with 0" stub
+ * (xor eax, eax) that falls into the epilogue.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -84,10 +88,44 @@ static void emit_branch(struct pf_ebpf_jit_ctx *c, int cc, int64_t target)
                      : pf_x86_jcc(t, cc, (int32_t)rel, 0));
 }
 
+/* Nonzero when @in uses the scratch registers r10/r11 (division, shifts
+ * by a register, atomics). */
+static int needs_aux(const struct pf_ebpf_insn *in)
+{
+    enum pf_ebpf_kind kind = pf_ebpf_opinfo[in->code].kind;
+    unsigned op = PF_EBPF_OP(in->code), cls = PF_EBPF_CLASS(in->code);
+
+    if (kind == PF_EBPF_KIND_ATOMIC)
+        return 1;
+    if (cls != PF_EBPF_ALU && cls != PF_EBPF_ALU64)
+        return 0;
+    return op == PF_EBPF_DIV || op == PF_EBPF_MOD ||
+           (PF_EBPF_SRC(in->code) == PF_EBPF_X &&
+            (op == PF_EBPF_LSH || op == PF_EBPF_RSH || op == PF_EBPF_ARSH));
+}
+
+/* The register map of this program: without calls, the eBPF registers
+ * r6-r9 it uses go to caller-saved x86 registers the map leaves free (r9,
+ * and r10/r11 when no instruction needs them as scratch), so the prologue
+ * saves nothing for them. */
+static void assign_regs(struct pf_ebpf_jit_ctx *c, unsigned used, int calls,
+                        int aux)
+{
+    static const uint8_t spare[] = {PF_X86_R9, PF_X86_R10, PF_X86_R11};
+    size_t nspare = calls ? 0 : aux ? 1 : 3, k = 0;
+    int r;
+
+    memcpy(c->map, regmap, sizeof(c->map));
+    for (r = 6; r <= 9 && k < nspare; r++)
+        if ((used >> r) & 1)
+            c->map[r] = spare[k++];
+}
+
 /* What the prologue must set up, from a scan of the program. */
 static void scan_frame(struct pf_ebpf_jit_ctx *c)
 {
     unsigned used = 0, calls = 0;
+    int aux = 0;
     size_t i;
     int r;
 
@@ -99,14 +137,16 @@ static void scan_frame(struct pf_ebpf_jit_ctx *c)
             c->insns[i - 1].code == PF_EBPF_OPC_LDDW)
             continue;
         used |= 1u << in->dst_reg | 1u << in->src_reg;
+        aux |= needs_aux(in);
         if (kind == PF_EBPF_KIND_CALL || kind == PF_EBPF_KIND_LDABS ||
             kind == PF_EBPF_KIND_LDIND)
             calls = 1;
     }
+    assign_regs(c, used, (int)calls, aux);
     memset(&c->frame, 0, sizeof(c->frame));
     c->frame.stack = (used >> 10) & 1;
     for (r = 6; r <= 9; r++)
-        if ((used >> r) & 1)
+        if (((used >> r) & 1) && c->map[r] == regmap[r])
             c->frame.saved[c->frame.nsaved++] = regmap[r];
     /* at entry rsp = 8 (mod 16); each push adds 8, the frame adds 8 + 512 */
     c->frame.pad = calls && (1 + c->frame.stack + c->frame.nsaved) % 2;
@@ -186,13 +226,13 @@ static void emit_mov_imm(struct pf_ebpf_jit_ctx *c, int is64, int d,
 static void emit_divmod(struct pf_ebpf_jit_ctx *c,
                         const struct pf_ebpf_insn *in, int is64)
 {
-    int d = regmap[in->dst_reg], mod = PF_EBPF_OP(in->code) == PF_EBPF_MOD;
+    int d = c->map[in->dst_reg], mod = PF_EBPF_OP(in->code) == PF_EBPF_MOD;
     int sgn = in->off == 1;
     size_t jz, jnm = 0, jdone1 = 0, jdone2;
     uint8_t t[16];
 
     if (PF_EBPF_SRC(in->code) == PF_EBPF_X)
-        put(c, t, pf_x86_mov_rr(t, is64, AUX1, regmap[in->src_reg]));
+        put(c, t, pf_x86_mov_rr(t, is64, AUX1, c->map[in->src_reg]));
     else
         emit_mov_imm(c, is64, AUX1, in->imm);
     put(c, t, pf_x86_mov_rr(t, is64, AUX2, d));
@@ -240,7 +280,7 @@ static void emit_shift(struct pf_ebpf_jit_ctx *c,
     enum pf_x86_shift sh = op == PF_EBPF_LSH   ? PF_X86_SHL
                            : op == PF_EBPF_RSH ? PF_X86_SHR
                                                : PF_X86_SAR;
-    int d = regmap[in->dst_reg], s = regmap[in->src_reg];
+    int d = c->map[in->dst_reg], s = c->map[in->src_reg];
     uint8_t t[16];
 
     if (PF_EBPF_SRC(in->code) == PF_EBPF_K) {
@@ -259,15 +299,16 @@ static void emit_shift(struct pf_ebpf_jit_ctx *c,
         put(c, t, pf_x86_shift_cl(t, is64, sh, d));
         put(c, t, pf_x86_mov_rr(t, 1, PF_X86_RCX, AUX2));
     }
-    /* a 32-bit shift by 0 leaves the upper half: clear it explicitly */
-    if (!is64)
+    /* a 32-bit shift by 0 (by a register that may be 0, or an immediate
+     * that is) leaves the upper half: clear it explicitly */
+    if (!is64 && (PF_EBPF_SRC(in->code) == PF_EBPF_X || (in->imm & 31) == 0))
         put(c, t, pf_x86_mov_rr(t, 0, d, d));
 }
 
 /* BPF_END to_le / to_be and the ALU64 bswap. */
 static void emit_end(struct pf_ebpf_jit_ctx *c, const struct pf_ebpf_insn *in)
 {
-    int d = regmap[in->dst_reg];
+    int d = c->map[in->dst_reg];
     uint8_t t[16];
 
     if (in->code == PF_EBPF_OPC_LE) {
@@ -302,7 +343,7 @@ static int alu_group1(unsigned op)
 static void emit_mov(struct pf_ebpf_jit_ctx *c, const struct pf_ebpf_insn *in,
                      int is64)
 {
-    int d = regmap[in->dst_reg], s = regmap[in->src_reg];
+    int d = c->map[in->dst_reg], s = c->map[in->src_reg];
     uint8_t t[16];
 
     if (PF_EBPF_SRC(in->code) == PF_EBPF_K)
@@ -317,7 +358,7 @@ static void emit_alu(struct pf_ebpf_jit_ctx *c, const struct pf_ebpf_insn *in)
 {
     int is64 = PF_EBPF_CLASS(in->code) == PF_EBPF_ALU64;
     int isk = PF_EBPF_SRC(in->code) == PF_EBPF_K;
-    int d = regmap[in->dst_reg], s = regmap[in->src_reg];
+    int d = c->map[in->dst_reg], s = c->map[in->src_reg];
     unsigned op = PF_EBPF_OP(in->code);
     int g1 = alu_group1(op);
     uint8_t t[16];
@@ -346,7 +387,7 @@ static void emit_alu(struct pf_ebpf_jit_ctx *c, const struct pf_ebpf_insn *in)
 static void emit_lddw(struct pf_ebpf_jit_ctx *c, const struct pf_ebpf_insn *in)
 {
     uint64_t v = (uint32_t)in[0].imm | (uint64_t)(uint32_t)in[1].imm << 32;
-    int d = regmap[in->dst_reg];
+    int d = c->map[in->dst_reg];
     uint8_t t[16];
 
     if (v <= UINT32_MAX)
@@ -363,7 +404,7 @@ static void emit_atomic(struct pf_ebpf_jit_ctx *c,
                         const struct pf_ebpf_insn *in)
 {
     int bytes = pf_ebpf_size_bytes(in->code), w = bytes == 8;
-    int b = regmap[in->dst_reg], s = regmap[in->src_reg];
+    int b = c->map[in->dst_reg], s = c->map[in->src_reg];
     int g1 = alu_group1((unsigned)in->imm & ~PF_EBPF_FETCH);
     uint8_t t[16];
     size_t skip;
@@ -397,13 +438,13 @@ static void emit_ldabs(struct pf_ebpf_jit_ctx *c,
     uint8_t t[16];
 
     if (PF_EBPF_MODE(in->code) == PF_EBPF_IND) {
-        put(c, t, pf_x86_mov_rr(t, 0, PF_X86_RSI, regmap[in->src_reg]));
+        put(c, t, pf_x86_mov_rr(t, 0, PF_X86_RSI, c->map[in->src_reg]));
         put(c, t, pf_x86_alu_ri(t, 0, PF_X86_ADD, PF_X86_RSI, in->imm));
         put(c, t, pf_x86_movsx_rr(t, 1, 32, PF_X86_RSI, PF_X86_RSI));
     } else {
         put(c, t, pf_x86_mov_ri64s(t, PF_X86_RSI, in->imm));
     }
-    put(c, t, pf_x86_mov_rr(t, 1, PF_X86_RDI, regmap[6]));
+    put(c, t, pf_x86_mov_rr(t, 1, PF_X86_RDI, c->map[6]));
     put(c, t, pf_x86_mov_ri32(t, PF_X86_RDX,
                               (uint32_t)pf_ebpf_size_bytes(in->code)));
     put(c, t, pf_x86_movabs(t, PF_X86_RAX, (uintptr_t)pf_ebpf_jit_ld));
@@ -444,12 +485,14 @@ static void emit_cond(struct pf_ebpf_jit_ctx *c, const struct pf_ebpf_insn *in,
                       size_t pc)
 {
     int w = PF_EBPF_CLASS(in->code) == PF_EBPF_JMP;
-    int d = regmap[in->dst_reg], s = regmap[in->src_reg];
+    int d = c->map[in->dst_reg], s = c->map[in->src_reg];
     int isk = PF_EBPF_SRC(in->code) == PF_EBPF_K;
     unsigned op = PF_EBPF_OP(in->code);
     uint8_t t[16];
 
-    if (op == PF_EBPF_JSET)
+    if (op == PF_EBPF_JSET && isk && in->imm >= 0 && in->imm <= 0xff)
+        put(c, t, pf_x86_test_ri8(t, d, (uint8_t)in->imm));
+    else if (op == PF_EBPF_JSET)
         put(c, t, isk ? pf_x86_test_ri(t, w, d, in->imm)
                       : pf_x86_test_rr(t, w, d, s));
     else
@@ -458,32 +501,74 @@ static void emit_cond(struct pf_ebpf_jit_ctx *c, const struct pf_ebpf_insn *in,
     emit_branch(c, jump_cc(op), c->prev[pc + 1 + in->off]);
 }
 
-/* One instruction; returns the number of slots it used. */
+/*
+ * Pairs that one or two x86 instructions do better, when no jump lands
+ * between them (returns 2 when it emitted the pair, else 0):
+ *   rD = rS; rD += imm / rT   ->  lea rD, [rS + imm / rT]
+ *   rD = *(u16 *)(..); rD = be16 rD  ->  movzx; ror rD16, 8 (the load
+ *                                         already cleared the upper bits)
+ */
+static int emit_pair(struct pf_ebpf_jit_ctx *c, size_t pc)
+{
+    static const uint8_t mov64 = PF_EBPF_ALU64 | PF_EBPF_MOV | PF_EBPF_X;
+    static const uint8_t addk = PF_EBPF_ALU64 | PF_EBPF_ADD | PF_EBPF_K;
+    static const uint8_t addx = PF_EBPF_ALU64 | PF_EBPF_ADD | PF_EBPF_X;
+    static const uint8_t ldxh = PF_EBPF_LDX | PF_EBPF_MEM | PF_EBPF_H;
+    const struct pf_ebpf_insn *a = &c->insns[pc], *b = a + 1;
+    int d = c->map[a->dst_reg], s = c->map[a->src_reg];
+    uint8_t t[16];
+
+    if (pc + 1 >= c->n || c->target[pc + 1] || b->dst_reg != a->dst_reg)
+        return 0;
+    if (a->code == mov64 && a->off == 0 && a->dst_reg != a->src_reg) {
+        if (b->code == addk)
+            put(c, t, pf_x86_lea(t, d, s, b->imm));
+        else if (b->code == addx) /* rD += rD adds rS once more */
+            put(c, t, pf_x86_lea_idx(t, d, s,
+                                     b->src_reg == a->dst_reg
+                                         ? s : c->map[b->src_reg]));
+        else
+            return 0;
+        return 2;
+    }
+    if (a->code == ldxh && b->code == PF_EBPF_OPC_BE && b->imm == 16) {
+        put(c, t, pf_x86_load(t, 2, d, s, a->off));
+        put(c, t, pf_x86_ror16_8(t, d));
+        return 2;
+    }
+    return 0;
+}
+
+/* One instruction (or a pair, see emit_pair); returns the number of slots
+ * it used. */
 static int emit_insn(struct pf_ebpf_jit_ctx *c, size_t pc)
 {
     const struct pf_ebpf_insn *in = &c->insns[pc];
     uint8_t t[16];
     int bytes = pf_ebpf_size_bytes(in->code);
 
+    if (emit_pair(c, pc))
+        return 2;
+
     switch (pf_ebpf_opinfo[in->code].kind) {
     case PF_EBPF_KIND_LDDW: emit_lddw(c, in); return 2;
     case PF_EBPF_KIND_LDABS:
     case PF_EBPF_KIND_LDIND: emit_ldabs(c, in); break;
     case PF_EBPF_KIND_LDX:
-        put(c, t, pf_x86_load(t, bytes, regmap[in->dst_reg],
-                              regmap[in->src_reg], in->off));
+        put(c, t, pf_x86_load(t, bytes, c->map[in->dst_reg],
+                              c->map[in->src_reg], in->off));
         break;
     case PF_EBPF_KIND_LDXSX:
-        put(c, t, pf_x86_load_sx(t, bytes, regmap[in->dst_reg],
-                                 regmap[in->src_reg], in->off));
+        put(c, t, pf_x86_load_sx(t, bytes, c->map[in->dst_reg],
+                                 c->map[in->src_reg], in->off));
         break;
     case PF_EBPF_KIND_ST:
-        put(c, t, pf_x86_store_imm(t, bytes, regmap[in->dst_reg], in->off,
+        put(c, t, pf_x86_store_imm(t, bytes, c->map[in->dst_reg], in->off,
                                    in->imm));
         break;
     case PF_EBPF_KIND_STX:
-        put(c, t, pf_x86_store(t, bytes, regmap[in->dst_reg], in->off,
-                               regmap[in->src_reg]));
+        put(c, t, pf_x86_store(t, bytes, c->map[in->dst_reg], in->off,
+                               c->map[in->src_reg]));
         break;
     case PF_EBPF_KIND_ATOMIC: emit_atomic(c, in); break;
     case PF_EBPF_KIND_JA:

@@ -101,6 +101,28 @@ static inline int pf_x86_op_rm(uint8_t *o, int p66, int w, int byteregs,
     return n;
 }
 
+/* lea dst, [base + disp] (64-bit) */
+static inline int pf_x86_lea(uint8_t *o, int dst, int base, int32_t disp)
+{
+    static const uint8_t opc = 0x8d;
+
+    return pf_x86_op_rm(o, 0, 1, 0, &opc, 1, dst, base, disp);
+}
+
+/* lea dst, [base + index] (64-bit; @index is never rsp) */
+static inline int pf_x86_lea_idx(uint8_t *o, int dst, int base, int index)
+{
+    int n = 0, mod = (base & 7) == 5; /* rbp/r13 bases need a disp8 */
+
+    o[n++] = pf_x86_rex(1, dst, index, base);
+    o[n++] = 0x8d;
+    o[n++] = pf_x86_modrm(mod, dst, 4);
+    o[n++] = pf_x86_sib(0, index, base);
+    if (mod)
+        o[n++] = 0;
+    return n;
+}
+
 /* op r/m, reg for ADD/OR/AND/SUB/XOR/CMP; also MOV (0x89), TEST (0x85). */
 static inline int pf_x86_alu_rr(uint8_t *o, int w, enum pf_x86_alu op,
                                 int dst, int src)
@@ -124,12 +146,22 @@ static inline int pf_x86_test_rr(uint8_t *o, int w, int a, int b)
     return pf_x86_op_rr(o, 0, w, 0, &opc, 1, b, a);
 }
 
-/* op dst, imm (83 ib when it fits, else 81 id; sign-extended). */
+/* op dst, imm (83 ib when it fits, else 81 id, or the one-byte shorter
+ * op eax/rax, id form; sign-extended). */
 static inline int pf_x86_alu_ri(uint8_t *o, int w, enum pf_x86_alu op,
                                 int dst, int32_t imm)
 {
     uint8_t opc = pf_x86_is_imm8(imm) ? 0x83 : 0x81;
-    int n = pf_x86_op_rr(o, 0, w, 0, &opc, 1, op, dst);
+    int n;
+
+    if (opc == 0x81 && dst == PF_X86_RAX) {
+        n = 0;
+        if (w)
+            o[n++] = pf_x86_rex(1, 0, 0, 0);
+        o[n++] = (uint8_t)(op << 3 | 5);
+        return n + pf_x86_put32(o + n, imm);
+    }
+    n = pf_x86_op_rr(o, 0, w, 0, &opc, 1, op, dst);
 
     if (opc == 0x83) {
         o[n++] = (uint8_t)(int8_t)imm;
@@ -138,13 +170,35 @@ static inline int pf_x86_alu_ri(uint8_t *o, int w, enum pf_x86_alu op,
     return n + pf_x86_put32(o + n, imm);
 }
 
-/* test dst, imm32 (F7 /0 id) */
+/* test dst, imm32 (F7 /0 id; A9 id for eax/rax) */
 static inline int pf_x86_test_ri(uint8_t *o, int w, int dst, int32_t imm)
 {
     static const uint8_t opc = 0xf7;
-    int n = pf_x86_op_rr(o, 0, w, 0, &opc, 1, 0, dst);
+    int n = 0;
 
+    if (dst == PF_X86_RAX) {
+        if (w)
+            o[n++] = pf_x86_rex(1, 0, 0, 0);
+        o[n++] = 0xa9;
+    } else {
+        n = pf_x86_op_rr(o, 0, w, 0, &opc, 1, 0, dst);
+    }
     return n + pf_x86_put32(o + n, imm);
+}
+
+/* test dst8, imm8 (F6 /0 ib; A8 ib for al): the low byte only, so the
+ * same flags as a wider test when @imm has no bits above 7. */
+static inline int pf_x86_test_ri8(uint8_t *o, int dst, uint8_t imm)
+{
+    static const uint8_t opc = 0xf6;
+    int n = 0;
+
+    if (dst == PF_X86_RAX)
+        o[n++] = 0xa8;
+    else
+        n = pf_x86_op_rr(o, 0, 0, 1, &opc, 1, 0, dst);
+    o[n++] = imm;
+    return n;
 }
 
 /* mov r32, imm32 (zero-extends); mov r64, simm32; movabs r64, imm64 */

@@ -136,7 +136,7 @@ static uint16_t mem_step(struct tr_ctx *c, size_t i, uint16_t in)
     }
 }
 
-/* Forward pass: reachability, M[] zeroing, whether LD_IND occurs. */
+/* Forward pass: reachability and M[] zeroing. */
 void tr_analyze_flow(struct tr_ctx *c)
 {
     uint16_t *mem = calloc(c->n, sizeof(*mem));
@@ -154,9 +154,6 @@ void tr_analyze_flow(struct tr_ctx *c)
         if (!c->reach[i])
             continue;
         out = mem_step(c, i, mem[i]);
-        if (PF_CBPF_CLASS(c->in[i].code) == PF_CBPF_LD &&
-            PF_CBPF_MODE(c->in[i].code) == PF_CBPF_IND)
-            c->has_ind = 1;
         ns = tr_successors(c, i, succ);
         for (int s = 0; s < ns; s++) {
             mem[succ[s]] = c->reach[succ[s]] ? (mem[succ[s]] & out) : out;

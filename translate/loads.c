@@ -4,8 +4,8 @@
  * `len`, returns and the shared "return 0" label.
  *   user:   direct loads from r1 after `if r2 < N` checks whose N is
  *           need[] (one check covers every later constant-offset load of
- *           the paths it guards); LD_IND compares r1 + X + k + size with
- *           the packet end r8 = r1 + r2.
+ *           the paths it guards); LD_IND compares X + k + size with the
+ *           caplen r2.
  *   socket: LD_ABS/LD_IND (the kernel checks bounds and returns 0), with
  *           X + k kept below 2^31 as libpcap does; ancillary offsets read
  *           struct __sk_buff fields or call helpers.
@@ -60,10 +60,6 @@ void tr_lower_prologue(struct tr_ctx *c)
 {
     switch (c->target) {
     case PF_TRANSLATE_USER:
-        if (c->has_ind) { /* r8 = r1 + r2: the packet end */
-            tr_emit(c, PF_EBPF_MOV64_REG(TR_U_END, TR_U_PKT));
-            tr_emit(c, PF_EBPF_ALU64_REG(PF_EBPF_ADD, TR_U_END, TR_U_CAPLEN));
-        }
         break;
     case PF_TRANSLATE_SOCKET: /* r6 = skb */
         tr_emit(c, PF_EBPF_MOV64_REG(TR_S_CTX, PF_EBPF_R1));
@@ -75,8 +71,10 @@ void tr_lower_prologue(struct tr_ctx *c)
                                    XDP_DATA_END));
         break;
     }
-    tr_emit(c, PF_EBPF_MOV32_IMM(TR_A, 0)); /* A = 0 */
-    tr_emit(c, PF_EBPF_MOV32_IMM(TR_X, 0)); /* X = 0 */
+    if (c->init_a) /* A = 0 */
+        tr_emit(c, PF_EBPF_MOV32_IMM(TR_A, 0));
+    if (c->init_x) /* X = 0 */
+        tr_emit(c, PF_EBPF_MOV32_IMM(TR_X, 0));
     zero_mem(c);
 }
 
@@ -146,9 +144,10 @@ static void bounds_check(struct tr_ctx *c, size_t i, uint64_t end)
     c->cur = n;
 }
 
-/* dst = ntoh(*(size *)(base + k)), k proven in bounds. */
+/* dst = ntoh(*(size *)(base + k)), k proven in bounds; without the
+ * ntoh when @raw (the value is only compared with swapped constants). */
 static void load_direct(struct tr_ctx *c, int dst, int base, uint32_t k,
-                        unsigned size)
+                        unsigned size, int raw)
 {
     if ((uint64_t)k + size <= INT16_MAX) {
         tr_emit(c, PF_EBPF_LDX_MEM(ebpf_size(size), dst, base, (int16_t)k));
@@ -157,7 +156,7 @@ static void load_direct(struct tr_ctx *c, int dst, int base, uint32_t k,
         tr_emit(c, PF_EBPF_ALU64_REG(PF_EBPF_ADD, TR_T1, base));
         tr_emit(c, PF_EBPF_LDX_MEM(ebpf_size(size), dst, TR_T1, 0));
     }
-    if (size > 1) /* dst = be16/be32 dst */
+    if (size > 1 && !raw) /* dst = be16/be32 dst */
         tr_emit(c, PF_EBPF_ENDIAN(PF_EBPF_TO_BE, dst, size * 8));
 }
 
@@ -173,23 +172,67 @@ static void index_sum(struct tr_ctx *c, uint32_t k)
     }
 }
 
-/* A = ntoh(*(size *)(pkt + X + k)) with a check against the packet end. */
-static void load_ind_direct(struct tr_ctx *c, uint32_t k, unsigned size)
+/* User target, k + size < 2^15, X small: r4 = X + k + size; if r4 > caplen goto
+ * fail; r4 = pkt + X; A = *(r4 + k). pfcap's verifier relates r4 to X
+ * (same base) and learns caplen >= X + k + size from the compare. */
+static void load_ind_user(struct tr_ctx *c, uint32_t k, unsigned size,
+                          int raw)
 {
-    int pkt = c->target == PF_TRANSLATE_XDP ? TR_XDP_DATA : TR_U_PKT;
-    int end = c->target == PF_TRANSLATE_XDP ? TR_XDP_END : TR_U_END;
+    tr_emit(c, PF_EBPF_MOV64_REG(TR_T1, TR_X));
+    tr_emit(c, PF_EBPF_ALU64_IMM(PF_EBPF_ADD, TR_T1, (int32_t)(k + size)));
+    tr_emit_fail_jump(c, PF_EBPF_JMP_REG(PF_EBPF_JGT, TR_T1, TR_U_CAPLEN,
+                                         0));
+    tr_emit(c, PF_EBPF_MOV64_REG(TR_T1, TR_U_PKT));
+    tr_emit(c, PF_EBPF_ALU64_REG(PF_EBPF_ADD, TR_T1, TR_X));
+    load_direct(c, TR_A, TR_T1, k, size, raw);
+}
 
+/* XDP target, X known small: r4 = data + X; r5 = r4 + k + size; if r5 >
+ * data_end goto fail; A = *(r4 + k) (the kernel's own pattern; it bounds
+ * X itself from the ldxb msh or constant that set it). */
+static void load_ind_xdp(struct tr_ctx *c, uint32_t k, unsigned size, int raw)
+{
+    tr_emit(c, PF_EBPF_MOV64_REG(TR_T1, TR_XDP_DATA));
+    tr_emit(c, PF_EBPF_ALU64_REG(PF_EBPF_ADD, TR_T1, TR_X));
+    tr_emit(c, PF_EBPF_MOV64_REG(TR_T2, TR_T1));
+    tr_emit(c, PF_EBPF_ALU64_IMM(PF_EBPF_ADD, TR_T2, (int32_t)(k + size)));
+    tr_emit_fail_jump(c, PF_EBPF_JMP_REG(PF_EBPF_JGT, TR_T2, TR_XDP_END, 0));
+    load_direct(c, TR_A, TR_T1, k, size, raw);
+}
+
+/* A = ntoh(*(size *)(pkt + X + k)) with a check against the packet end. */
+static void load_ind_direct(struct tr_ctx *c, size_t i, unsigned size)
+{
+    uint32_t k = c->in[i].k;
+    uint64_t end = (uint64_t)k + size;
+
+    /* X from ldxb msh or a constant: the verifiers bound it themselves */
+    if (end <= INT16_MAX && c->xmax[i] + end <= TR_XDP_LIMIT) {
+        if (c->target == PF_TRANSLATE_USER)
+            load_ind_user(c, k, size, c->raw[i]);
+        else
+            load_ind_xdp(c, k, size, c->raw[i]);
+        return;
+    }
     index_sum(c, k);
     /* if r4 > limit - size goto fail: no packet is that long, and the
      * verifiers want a known bound on the offset added to the pointer */
     tr_emit_fail_jump(c, PF_EBPF_JMP_IMM(PF_EBPF_JGT, TR_T1,
                                          (int32_t)(tr_limit(c) - size), 0));
-    /* r4 += pkt; r5 = r4 + size; if r5 > end goto fail */
-    tr_emit(c, PF_EBPF_ALU64_REG(PF_EBPF_ADD, TR_T1, pkt));
-    tr_emit(c, PF_EBPF_MOV64_REG(TR_T2, TR_T1));
-    tr_emit(c, PF_EBPF_ALU64_IMM(PF_EBPF_ADD, TR_T2, (int32_t)size));
-    tr_emit_fail_jump(c, PF_EBPF_JMP_REG(PF_EBPF_JGT, TR_T2, end, 0));
-    load_direct(c, TR_A, TR_T1, 0, size);
+    if (c->target == PF_TRANSLATE_USER) { /* if r4 > caplen - size */
+        tr_emit(c, PF_EBPF_ALU64_IMM(PF_EBPF_ADD, TR_T1, (int32_t)size));
+        tr_emit_fail_jump(c, PF_EBPF_JMP_REG(PF_EBPF_JGT, TR_T1,
+                                             TR_U_CAPLEN, 0));
+        tr_emit(c, PF_EBPF_ALU64_IMM(PF_EBPF_ADD, TR_T1, -(int32_t)size));
+        tr_emit(c, PF_EBPF_ALU64_REG(PF_EBPF_ADD, TR_T1, TR_U_PKT));
+    } else { /* r4 += data; r5 = r4 + size; if r5 > data_end goto fail */
+        tr_emit(c, PF_EBPF_ALU64_REG(PF_EBPF_ADD, TR_T1, TR_XDP_DATA));
+        tr_emit(c, PF_EBPF_MOV64_REG(TR_T2, TR_T1));
+        tr_emit(c, PF_EBPF_ALU64_IMM(PF_EBPF_ADD, TR_T2, (int32_t)size));
+        tr_emit_fail_jump(c, PF_EBPF_JMP_REG(PF_EBPF_JGT, TR_T2, TR_XDP_END,
+                                             0));
+    }
+    load_direct(c, TR_A, TR_T1, 0, size, c->raw[i]);
 }
 
 /* X = 4 * (P[k] & 0xf), from the byte already in @reg. */
@@ -209,12 +252,12 @@ static void load_direct_insn(struct tr_ctx *c, size_t i)
 
     bounds_check(c, i, tr_load_end(p));
     if (PF_CBPF_CLASS(p->code) == PF_CBPF_LDX) { /* ldxb 4*([k]&0xf) */
-        load_direct(c, TR_X, base, p->k, 1);
+        load_direct(c, TR_X, base, p->k, 1, 0);
         msh_finish(c, TR_X);
     } else if (PF_CBPF_MODE(p->code) == PF_CBPF_IND) {
-        load_ind_direct(c, p->k, size);
+        load_ind_direct(c, i, size);
     } else {
-        load_direct(c, TR_A, base, p->k, size);
+        load_direct(c, TR_A, base, p->k, size, c->raw[i]);
     }
 }
 

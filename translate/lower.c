@@ -73,12 +73,30 @@ static void lower_alu(struct tr_ctx *c, size_t i)
     }
 }
 
-/* The comparison of a conditional jump, to be patched. */
-static struct pf_ebpf_insn cond_jump(const struct pf_cbpf_insn *p, uint8_t op)
+/* k as a @raw-byte network-order A sees it (jeq/jset only): a 16-bit
+ * value never equals a k above 0xffff, and only k's low half can meet
+ * its bits. */
+static uint32_t raw_k(uint32_t k, int raw, uint8_t op)
 {
+    if (raw == 4)
+        return __builtin_bswap32(k);
+    if (raw != 2 || (op == PF_CBPF_JEQ && k > 0xffff))
+        return k;
+    return __builtin_bswap16((uint16_t)k);
+}
+
+/* The comparison of conditional jump @i, to be patched. */
+static struct pf_ebpf_insn cond_jump(const struct tr_ctx *c, size_t i,
+                                     uint8_t op)
+{
+    const struct pf_cbpf_insn *p = &c->in[i];
+
     if (PF_CBPF_SRC(p->code) == PF_CBPF_X)
         return PF_EBPF_JMP32_REG(op, TR_A, TR_X, 0);
-    return PF_EBPF_JMP32_IMM(op, TR_A, (int32_t)p->k, 0);
+    return PF_EBPF_JMP32_IMM(op, TR_A,
+                             (int32_t)raw_k(p->k, c->raw[i],
+                                            (uint8_t)PF_CBPF_OP(p->code)),
+                             0);
 }
 
 static uint8_t inverse(uint8_t op)
@@ -104,17 +122,17 @@ static void lower_jmp(struct tr_ctx *c, size_t i)
         if (t != i + 1)
             tr_emit_jump(c, PF_EBPF_JMP_A(0), t);
     } else if (f == i + 1) {
-        tr_emit_jump(c, cond_jump(p, op), t);
+        tr_emit_jump(c, cond_jump(c, i, op), t);
     } else if (t == i + 1 && inverse(op)) {
-        tr_emit_jump(c, cond_jump(p, inverse(op)), f);
+        tr_emit_jump(c, cond_jump(c, i, inverse(op)), f);
     } else if (t == i + 1) {
-        struct pf_ebpf_insn skip = cond_jump(p, op);
+        struct pf_ebpf_insn skip = cond_jump(c, i, op);
 
         skip.off = 1; /* if (A & k) goto +1; goto f */
         tr_emit(c, skip);
         tr_emit_jump(c, PF_EBPF_JMP_A(0), f);
     } else {
-        tr_emit_jump(c, cond_jump(p, op), t);
+        tr_emit_jump(c, cond_jump(c, i, op), t);
         tr_emit_jump(c, PF_EBPF_JMP_A(0), f);
     }
 }

@@ -323,6 +323,8 @@ static void ctx_free(struct tr_ctx *c)
     free(c->known);
     free(c->reach);
     free(c->next_zero);
+    free(c->raw);
+    free(c->xmax);
 }
 
 static int ctx_init(struct tr_ctx *c, const struct pf_cbpf_insn *insns,
@@ -340,7 +342,10 @@ static int ctx_init(struct tr_ctx *c, const struct pf_cbpf_insn *insns,
     c->known = calloc(len, sizeof(*c->known));
     c->reach = calloc(len, sizeof(*c->reach));
     c->next_zero = calloc(len + 1, sizeof(*c->next_zero));
-    if (!c->start || !c->need || !c->known || !c->reach || !c->next_zero)
+    c->raw = calloc(len, sizeof(*c->raw));
+    c->xmax = calloc(len, sizeof(*c->xmax));
+    if (!c->start || !c->need || !c->known || !c->reach || !c->next_zero ||
+        !c->raw || !c->xmax)
         return tr_refuse(c, -ENOMEM, PF_TRANSLATE_ERR_NOMEM, 0);
     for (size_t i = 1; i < len; i++)
         c->known[i] = TR_INF;
@@ -360,6 +365,7 @@ int pf_translate(const struct pf_cbpf_insn *insns, size_t len,
         return rc;
     if (ctx_init(&c, insns, len, &o, err) == 0 && tr_analyze_need(&c) == 0) {
         tr_analyze_flow(&c);
+        tr_analyze_regs(&c);
         lower_all(&c);
     }
     rc = c.rc;

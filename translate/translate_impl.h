@@ -2,8 +2,9 @@
 /*
  * Private state of the cBPF -> eBPF translator: the output buffer with its
  * jump fixups, the per-instruction analyses (reachability, the packet
- * length every accepting path needs, M[] words read before written) and
- * the register map shared by the lowering files.
+ * length every accepting path needs, M[] words read before written, A and
+ * X read before written, network-order loads, the bound of X) and the
+ * register map shared by the lowering files.
  */
 #ifndef PF_TRANSLATE_IMPL_H
 #define PF_TRANSLATE_IMPL_H
@@ -19,11 +20,10 @@
 #define TR_X PF_EBPF_R7
 #define TR_T1 PF_EBPF_R4
 #define TR_T2 PF_EBPF_R5
-/* user: r1 = packet, r2 = caplen, r3 = wirelen, r8 = r1 + r2 */
+/* user: r1 = packet, r2 = caplen, r3 = wirelen */
 #define TR_U_PKT PF_EBPF_R1
 #define TR_U_CAPLEN PF_EBPF_R2
 #define TR_U_WIRELEN PF_EBPF_R3
-#define TR_U_END PF_EBPF_R8
 /* socket: r6 = __sk_buff (LD_ABS needs it there), r8 saves A */
 #define TR_S_CTX PF_EBPF_R6
 #define TR_S_SAVE PF_EBPF_R8
@@ -73,7 +73,10 @@ struct tr_ctx {
                                after i (n: none, use the shared label) */
     size_t cur_insn;        /* the cBPF instruction being lowered */
     uint16_t mem_init;      /* M[] words to zero in the prologue */
-    int has_ind;            /* the program has LD_IND (user: needs r8) */
+    int init_a, init_x;     /* some path reads A / X before writing it */
+    uint8_t *raw;           /* [n]: 2/4 on a load that skips its byte swap
+                               and on a jeq/jset #k whose A is such a load */
+    uint32_t *xmax;         /* [n]: largest X on entry */
     int uses_fail;          /* the "return 0" label is referenced */
 };
 
@@ -100,7 +103,7 @@ int tr_refuse(struct tr_ctx *c, int rc, int code, size_t insn, ...);
 /*
  * Analyses (analyze.c), run in this order before lowering:
  *   tr_analyze_need   fills need[] backwards; refuses backward jumps
- *   tr_analyze_flow   fills reach[], mem_init and has_ind forwards
+ *   tr_analyze_flow   fills reach[] and mem_init forwards
  * and their helpers: tr_is_load (reads packet bytes at a k offset),
  * tr_load_end (k + size), tr_limit (the target's largest useful offset),
  * tr_is_terminal (lowering ends the path) and tr_successors (the cBPF
@@ -115,11 +118,19 @@ int tr_is_terminal(const struct tr_ctx *c, size_t i);
 int tr_successors(const struct tr_ctx *c, size_t i, size_t succ[2]);
 
 /*
+ * Register data flow (dataflow.c), after tr_analyze_flow: whether A and X
+ * need zeroing in the prologue, which loads and compares work on
+ * network-order values (raw[]) and the bound of X (xmax[]).
+ */
+void tr_analyze_regs(struct tr_ctx *c);
+
+/*
  * Lowering. lower.c: tr_lower_insn lowers reachable instruction @i
  * (target-independent parts itself, the rest through loads.c) and passes
- * the proven caplen on. loads.c: the prologue (context registers, A = X =
- * 0, M[] zeroing), the "return 0" label, `ret`, packet loads at
- * instruction @i, and `len` into register @dst.
+ * the proven caplen on. loads.c: the prologue (context registers, A and X
+ * zeroed when read before written, M[] zeroing), the "return 0" label,
+ * `ret`, packet loads at instruction @i (network order when raw[i]), and
+ * `len` into register @dst.
  */
 void tr_lower_insn(struct tr_ctx *c, size_t i);
 void tr_lower_prologue(struct tr_ctx *c);

@@ -88,6 +88,53 @@ static void test_alu(void **state)
     CHECK(pf_x86_shift_cl(o_, 1, PF_X86_SHR, PF_X86_RAX), 0x48, 0xd3, 0xe8);
 }
 
+/* The short forms for eax/rax with imm32 and the 8-bit test. */
+static void test_short_forms(void **state)
+{
+    CHECK(pf_x86_alu_ri(o_, 0, PF_X86_CMP, PF_X86_RAX, 0xdd86),
+          0x3d, 0x86, 0xdd, 0x00, 0x00);
+    CHECK(pf_x86_alu_ri(o_, 1, PF_X86_CMP, PF_X86_RAX, 0x1000),
+          0x48, 0x3d, 0x00, 0x10, 0x00, 0x00);
+    CHECK(pf_x86_alu_ri(o_, 0, PF_X86_ADD, PF_X86_RAX, 300),
+          0x05, 0x2c, 0x01, 0x00, 0x00);
+    CHECK(pf_x86_alu_ri(o_, 1, PF_X86_AND, PF_X86_RAX, -1000),
+          0x48, 0x25, 0x18, 0xfc, 0xff, 0xff);
+    CHECK(pf_x86_alu_ri(o_, 0, PF_X86_CMP, PF_X86_RAX, 6), 0x83, 0xf8, 0x06);
+    CHECK(pf_x86_alu_ri(o_, 0, PF_X86_CMP, PF_X86_RCX, 0xdd86),
+          0x81, 0xf9, 0x86, 0xdd, 0x00, 0x00);
+    CHECK(pf_x86_test_ri(o_, 0, PF_X86_RAX, 0xff1f),
+          0xa9, 0x1f, 0xff, 0x00, 0x00);
+    CHECK(pf_x86_test_ri(o_, 1, PF_X86_RAX, 0x10000),
+          0x48, 0xa9, 0x00, 0x00, 0x01, 0x00);
+    CHECK(pf_x86_test_ri8(o_, PF_X86_RAX, 0x40), 0xa8, 0x40);
+    CHECK(pf_x86_test_ri8(o_, PF_X86_RCX, 0x80), 0xf6, 0xc1, 0x80);
+    CHECK(pf_x86_test_ri8(o_, PF_X86_RSI, 1), 0x40, 0xf6, 0xc6, 0x01);
+    CHECK(pf_x86_test_ri8(o_, PF_X86_RDI, 7), 0x40, 0xf6, 0xc7, 0x07);
+    CHECK(pf_x86_test_ri8(o_, PF_X86_R13, 0xff), 0x41, 0xf6, 0xc5, 0xff);
+}
+
+static void test_lea(void **state)
+{
+    CHECK(pf_x86_lea(o_, PF_X86_RCX, PF_X86_R9, 0x12), 0x49, 0x8d, 0x49,
+          0x12);
+    CHECK(pf_x86_lea(o_, PF_X86_RDX, PF_X86_RSP, -8), 0x48, 0x8d, 0x54, 0x24,
+          0xf8);
+    CHECK(pf_x86_lea(o_, PF_X86_R11, PF_X86_R12, 0x1000), 0x4d, 0x8d, 0x9c,
+          0x24, 0x00, 0x10, 0x00, 0x00);
+    CHECK(pf_x86_lea(o_, PF_X86_RCX, PF_X86_RDI, 0), 0x48, 0x8d, 0x0f);
+    CHECK(pf_x86_lea(o_, PF_X86_RAX, PF_X86_R13, 0), 0x49, 0x8d, 0x45, 0x00);
+    CHECK(pf_x86_lea_idx(o_, PF_X86_RCX, PF_X86_RDI, PF_X86_R9), 0x4a, 0x8d,
+          0x0c, 0x0f);
+    CHECK(pf_x86_lea_idx(o_, PF_X86_RCX, PF_X86_RDI, PF_X86_R13), 0x4a,
+          0x8d, 0x0c, 0x2f);
+    CHECK(pf_x86_lea_idx(o_, PF_X86_R10, PF_X86_R13, PF_X86_R9), 0x4f, 0x8d,
+          0x54, 0x0d, 0x00);
+    CHECK(pf_x86_lea_idx(o_, PF_X86_RAX, PF_X86_RBP, PF_X86_RBX), 0x48,
+          0x8d, 0x44, 0x1d, 0x00);
+    CHECK(pf_x86_lea_idx(o_, PF_X86_RCX, PF_X86_R12, PF_X86_RAX), 0x49,
+          0x8d, 0x0c, 0x04);
+}
+
 static void test_imm_moves(void **state)
 {
     CHECK(pf_x86_mov_ri32(o_, PF_X86_RAX, 0x12345678),
@@ -173,6 +220,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rex_modrm_sib),
         cmocka_unit_test(test_alu),
+        cmocka_unit_test(test_short_forms),
+        cmocka_unit_test(test_lea),
         cmocka_unit_test(test_imm_moves),
         cmocka_unit_test(test_swaps_and_extends),
         cmocka_unit_test(test_memory),

@@ -48,6 +48,12 @@
 #define RET_K 0x06
 #define RET_A 0x16
 #define TAX 0x07
+#define TXA 0x87
+#define ST 0x02
+#define STX 0x03
+#define LDX_MEM 0x61
+#define LDX_MSH 0xb1
+#define JEQ_X 0x1d
 
 static int kernel_ok;
 
@@ -184,6 +190,99 @@ static const struct sem_case cases[] = {
      2, 64, 64, 0},
 };
 
+/* Network-order ("raw") loads compared with byte-swapped constants, the
+ * uses that must keep host order, A and X read before written, and the
+ * indirect-load forms by what is known of X. pkt[i] = i, so ldh [12] is
+ * 0x0c0d and ld [12] 0x0c0d0e0f. */
+static const struct sem_case raw_cases[] = {
+    {"ldh == k", {I(LD_H_ABS, 0, 0, 12), I(JEQ_K, 0, 1, 0x0c0d),
+                  I(RET_K, 0, 0, 1), I(RET_K, 0, 0, 2)}, 4, 64, 64, 1},
+    {"ldh == swapped k is false", {I(LD_H_ABS, 0, 0, 12),
+                                   I(JEQ_K, 0, 1, 0x0d0c),
+                                   I(RET_K, 0, 0, 1), I(RET_K, 0, 0, 2)},
+     4, 64, 64, 2},
+    {"ldh == k above 0xffff", {I(LD_H_ABS, 0, 0, 12),
+                               I(JEQ_K, 0, 1, 0x10c0d), I(RET_K, 0, 0, 1),
+                               I(RET_K, 0, 0, 2)}, 4, 64, 64, 2},
+    {"ldh jset low bit", {I(LD_H_ABS, 0, 0, 12), I(JSET_K, 0, 1, 0x0001),
+                          I(RET_K, 0, 0, 1), I(RET_K, 0, 0, 2)}, 4, 64, 64, 1},
+    {"ldh jset high byte set", {I(LD_H_ABS, 0, 0, 12),
+                                I(JSET_K, 0, 1, 0x0400), I(RET_K, 0, 0, 1),
+                                I(RET_K, 0, 0, 2)}, 4, 64, 64, 1},
+    {"ldh jset high byte clear", {I(LD_H_ABS, 0, 0, 12),
+                                  I(JSET_K, 0, 1, 0x0200), I(RET_K, 0, 0, 1),
+                                  I(RET_K, 0, 0, 2)}, 4, 64, 64, 2},
+    {"ldh jset bits above 16", {I(LD_H_ABS, 0, 0, 12),
+                                I(JSET_K, 0, 1, 0xffff0000u),
+                                I(RET_K, 0, 0, 1), I(RET_K, 0, 0, 2)},
+     4, 64, 64, 2},
+    {"ld == k", {I(LD_W_ABS, 0, 0, 12), I(JEQ_K, 0, 1, 0x0c0d0e0f),
+                 I(RET_K, 0, 0, 1), I(RET_K, 0, 0, 2)}, 4, 64, 64, 1},
+    {"ld jset set", {I(LD_W_ABS, 0, 0, 12), I(JSET_K, 0, 1, 0x200),
+                     I(RET_K, 0, 0, 1), I(RET_K, 0, 0, 2)}, 4, 64, 64, 1},
+    {"ld jset clear", {I(LD_W_ABS, 0, 0, 12), I(JSET_K, 0, 1, 0x100),
+                       I(RET_K, 0, 0, 1), I(RET_K, 0, 0, 2)}, 4, 64, 64, 2},
+    {"ldh, jeq, then add", {I(LD_H_ABS, 0, 0, 12), I(JEQ_K, 0, 1, 0x0c0d),
+                            I(ALU_ADD_K, 0, 0, 1), I(RET_A, 0, 0, 0)},
+     4, 64, 64, 0x0c0e},
+    {"ldh, jgt", {I(LD_H_ABS, 0, 0, 12), I(JGT_K, 0, 1, 0x0d00),
+                  I(RET_K, 0, 0, 1), I(RET_K, 0, 0, 2)}, 4, 64, 64, 2},
+    {"ldh, jeq, ret A", {I(LD_H_ABS, 0, 0, 12), I(JEQ_K, 0, 1, 0x0c0d),
+                         I(RET_A, 0, 0, 0), I(RET_K, 0, 0, 2)},
+     4, 64, 64, 0x0c0d},
+    {"ldh, jeq, st, ld M[]", {I(LD_H_ABS, 0, 0, 12), I(JEQ_K, 0, 3, 0x0c0d),
+                              I(ST, 0, 0, 1), I(LD_MEM, 0, 0, 1),
+                              I(RET_A, 0, 0, 0), I(RET_K, 0, 0, 9)},
+     6, 64, 64, 0x0c0d},
+    {"ldh, jeq, tax, txa", {I(LD_H_ABS, 0, 0, 12), I(JEQ_K, 0, 3, 0x0c0d),
+                            I(TAX, 0, 0, 0), I(TXA, 0, 0, 0),
+                            I(RET_A, 0, 0, 0), I(RET_K, 0, 0, 9)},
+     6, 64, 64, 0x0c0d},
+    {"ldh, jeq x", {I(LD_H_ABS, 0, 0, 12), I(LDX_IMM, 0, 0, 0x0c0d),
+                    I(JEQ_X, 0, 1, 0), I(RET_K, 0, 0, 1), I(RET_K, 0, 0, 2)},
+     5, 64, 64, 1},
+    {"ldh and ld #k reach one jeq (load path)",
+     {I(LD_B_ABS, 0, 0, 0), I(JEQ_K, 0, 2, 0), I(LD_H_ABS, 0, 0, 12),
+      I(JA, 0, 0, 1), I(LD_IMM, 0, 0, 0x0d0c), I(JEQ_K, 0, 1, 0x0c0d),
+      I(RET_K, 0, 0, 1), I(RET_K, 0, 0, 2)}, 8, 64, 64, 1},
+    {"ldh and ld #k reach one jeq (imm path)",
+     {I(LD_B_ABS, 0, 0, 1), I(JEQ_K, 0, 2, 0), I(LD_H_ABS, 0, 0, 12),
+      I(JA, 0, 0, 1), I(LD_IMM, 0, 0, 0x0d0c), I(JEQ_K, 0, 1, 0x0c0d),
+      I(RET_K, 0, 0, 1), I(RET_K, 0, 0, 2)}, 8, 64, 64, 2},
+    {"ldh and ld reach one jeq",
+     {I(LD_B_ABS, 0, 0, 1), I(JEQ_K, 0, 2, 0), I(LD_H_ABS, 0, 0, 12),
+      I(JA, 0, 0, 1), I(LD_W_ABS, 0, 0, 12), I(JEQ_K, 0, 1, 0x0c0d0e0f),
+      I(RET_K, 0, 0, 1), I(RET_K, 0, 0, 2)}, 8, 64, 64, 1},
+    {"ldh [x + k] == k", {I(LDX_IMM, 0, 0, 2), I(LD_H_IND, 0, 0, 10),
+                          I(JEQ_K, 0, 1, 0x0c0d), I(RET_K, 0, 0, 1),
+                          I(RET_K, 0, 0, 2)}, 5, 64, 64, 1},
+    {"A read before written", {I(JEQ_K, 0, 1, 0), I(RET_K, 0, 0, 1),
+                               I(RET_K, 0, 0, 2)}, 3, 64, 64, 1},
+    {"X read before written", {I(TXA, 0, 0, 0), I(JEQ_K, 0, 1, 0),
+                               I(RET_K, 0, 0, 1), I(RET_K, 0, 0, 2)},
+     4, 64, 64, 1},
+    {"ldh [x + 12], X never written", {I(LD_H_IND, 0, 0, 12),
+                                       I(RET_A, 0, 0, 0)}, 2, 64, 64, 0x0c0d},
+    {"ldxb msh, ldh [x + 16] in bounds", {I(LDX_MSH, 0, 0, 14),
+                                          I(LD_H_IND, 0, 0, 16),
+                                          I(RET_A, 0, 0, 0)},
+     3, 74, 74, 0x4849},
+    {"ldxb msh, ldh [x + 16] one past", {I(LDX_MSH, 0, 0, 14),
+                                         I(LD_H_IND, 0, 0, 16),
+                                         I(RET_K, 0, 0, 7)}, 3, 73, 73, 0},
+    {"ldxb msh, ldh [x + 16] == k", {I(LDX_MSH, 0, 0, 14),
+                                     I(LD_H_IND, 0, 0, 16),
+                                     I(JEQ_K, 0, 1, 0x4849),
+                                     I(RET_K, 0, 0, 1), I(RET_K, 0, 0, 2)},
+     5, 74, 74, 1},
+    {"X from M[], ldh [x + 9]", {I(LDX_IMM, 0, 0, 3), I(STX, 0, 0, 0),
+                                 I(LDX_MEM, 0, 0, 0), I(LD_H_IND, 0, 0, 9),
+                                 I(RET_A, 0, 0, 0)}, 5, 64, 64, 0x0c0d},
+    {"X from tax, ld [x + 10]", {I(LD_IMM, 0, 0, 2), I(TAX, 0, 0, 0),
+                                 I(LD_W_IND, 0, 0, 10), I(RET_A, 0, 0, 0)},
+     4, 64, 64, 0x0c0d0e0f},
+};
+
 static void test_semantics(void **state)
 {
     static uint8_t pkt[40000];
@@ -193,6 +292,99 @@ static void test_semantics(void **state)
         pkt[i] = (uint8_t)i;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         run_case(&cases[i], pkt);
+}
+
+static void test_raw_semantics(void **state)
+{
+    static uint8_t pkt[256];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(pkt); i++)
+        pkt[i] = (uint8_t)i;
+    for (size_t i = 0; i < sizeof(raw_cases) / sizeof(raw_cases[0]); i++)
+        run_case(&raw_cases[i], pkt);
+}
+
+/* Instructions of @p (user translation of raw_cases[@c]) with @code,
+ * and with @code and destination @dst when @dst >= 0. */
+static size_t count_code(size_t c, uint8_t code, int dst)
+{
+    struct pf_ebpf_prog p = translate_ok(raw_cases[c].insns,
+                                         raw_cases[c].len, PF_TRANSLATE_USER);
+    size_t n = 0;
+
+    for (size_t i = 0; i < p.len; i++)
+        n += p.insns[i].code == code && (dst < 0 || p.insns[i].dst_reg == dst);
+    free(p.insns);
+    return n;
+}
+
+/* Does the user translation of raw_cases[@c] start with `w@r = 0`? */
+static int starts_zeroing(size_t c, int r)
+{
+    struct pf_ebpf_prog p = translate_ok(raw_cases[c].insns,
+                                         raw_cases[c].len, PF_TRANSLATE_USER);
+    int z = p.len > 0 &&
+            p.insns[0].code == (PF_EBPF_ALU | PF_EBPF_MOV | PF_EBPF_K) &&
+            p.insns[0].dst_reg == r && p.insns[0].imm == 0;
+
+    free(p.insns);
+    return z;
+}
+
+static size_t case_index(const char *name)
+{
+    for (size_t i = 0; i < sizeof(raw_cases) / sizeof(raw_cases[0]); i++)
+        if (strcmp(raw_cases[i].name, name) == 0)
+            return i;
+    fail_msg("no case %s", name);
+    return 0;
+}
+
+/* The shapes the rules promise: no byte swap where only jeq/jset see the
+ * value, one where anything else does; no A/X zeroing unless read first;
+ * no overflow check on X + k when X comes from ldxb msh or a constant. */
+static void test_raw_shapes(void **state)
+{
+    const uint8_t be = PF_EBPF_ALU | PF_EBPF_END | PF_EBPF_TO_BE;
+    const uint8_t mov = PF_EBPF_ALU | PF_EBPF_MOV | PF_EBPF_K;
+    const uint8_t jgt = PF_EBPF_JMP | PF_EBPF_JGT | PF_EBPF_K;
+    static const char *const none[] = {
+        "ldh == k", "ldh jset bits above 16", "ld == k", "ld jset set",
+        "ldh [x + k] == k", "ldxb msh, ldh [x + 16] == k"};
+    static const char *const one[] = {
+        "ldh, jeq, then add", "ldh, jgt", "ldh, jeq, ret A",
+        "ldh, jeq, st, ld M[]", "ldh, jeq, tax, txa", "ldh, jeq x",
+        "ldh and ld #k reach one jeq (load path)",
+        "ldxb msh, ldh [x + 16] in bounds"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+        assert_int_equal(count_code(case_index(none[i]), be, -1), 0);
+    for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++)
+        assert_int_equal(count_code(case_index(one[i]), be, -1), 1);
+    /* ldh and ld meet at one jeq: both keep host order */
+    assert_int_equal(count_code(case_index("ldh and ld reach one jeq"), be,
+                                -1), 2);
+    /* w0 = 0 / w7 = 0 only when read before written */
+    assert_int_equal(count_code(case_index("ldh == k"), mov, PF_EBPF_R7), 0);
+    assert_false(starts_zeroing(case_index("ldh, jeq, then add"),
+                                PF_EBPF_R0));
+    assert_int_equal(count_code(case_index("A read before written"), mov,
+                                PF_EBPF_R7), 0);
+    assert_true(starts_zeroing(case_index("A read before written"),
+                               PF_EBPF_R0));
+    assert_int_equal(count_code(case_index("X read before written"), mov,
+                                PF_EBPF_R7), 1);
+    /* the `if r4 > limit` overflow check only for X of unknown range */
+    assert_int_equal(count_code(case_index("ldxb msh, ldh [x + 16] in bounds"),
+                                jgt, PF_EBPF_R4), 0);
+    assert_int_equal(count_code(case_index("ldh [x + k] == k"), jgt,
+                                PF_EBPF_R4), 0);
+    assert_int_equal(count_code(case_index("X from M[], ldh [x + 9]"), jgt,
+                                PF_EBPF_R4), 1);
+    assert_int_equal(count_code(case_index("X from tax, ld [x + 10]"), jgt,
+                                PF_EBPF_R4), 1);
 }
 
 /* Ancillary loads in the kernel equal pf_cbpf_run given the same
@@ -277,7 +469,7 @@ static void test_refusals(void **state)
  * user translation reaches it with gotol and keeps the verdicts. */
 static void test_long_jump(void **state)
 {
-    size_t n = 4004, ngotol = 0;
+    size_t n = 6004, ngotol = 0; /* 6000 loads of 6 eBPF insns: > 2^15 */
     struct pf_cbpf_insn *p = calloc(n, sizeof(*p));
     uint8_t *pkt = calloc(1, 8192);
     struct pf_ebpf_prog prog;
@@ -470,6 +662,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_semantics),
+        cmocka_unit_test(test_raw_semantics),
+        cmocka_unit_test(test_raw_shapes),
         cmocka_unit_test(test_ancillary_kernel),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_long_jump),
