@@ -34,29 +34,37 @@ static struct fc_frag *gen_leaf(struct fc_state *st, struct fc_node *n)
  * spine: walk it iteratively, left to right (the order libpcap generates
  * code in, which matters because `vlan`, `mpls` and `pppoes` change the
  * layout for everything after them). Right operands recurse, and their
- * depth is bounded by the parser's nesting limit.
+ * depth is bounded by the parser's nesting limit. When optimising, runs
+ * of or-ed host terms become one set test (gen_set.c).
  */
 static struct fc_frag *gen_tree(struct fc_state *st, struct fc_node *root)
 {
-    size_t depth = 0;
-    struct fc_node **spine, *n;
-    struct fc_frag *acc;
+    size_t depth = 0, i, len;
+    struct fc_node **elem, *n;
+    struct fc_frag *acc = NULL;
+    int *is_or;
 
     for (n = root; n->kind == FC_N_AND || n->kind == FC_N_OR; n = n->l)
         depth++;
     if (!depth)
         return gen_leaf(st, root);
-    spine = pf_arena_alloc(&st->arena, depth * sizeof(*spine));
-    if (!spine)
+    elem = pf_arena_alloc(&st->arena, (depth + 1) * sizeof(*elem));
+    is_or = pf_arena_alloc(&st->arena, (depth + 1) * sizeof(*is_or));
+    if (!elem || !is_or)
         return NULL;
-    for (n = root, depth = 0; n->kind == FC_N_AND || n->kind == FC_N_OR;
-         n = n->l)
-        spine[depth++] = n;
-    acc = gen_leaf(st, n);
-    while (depth-- > 0 && acc) {
-        struct fc_frag *r = gen_tree(st, spine[depth]->r);
+    for (n = root, i = depth; n->kind == FC_N_AND || n->kind == FC_N_OR;
+         n = n->l, i--) {
+        elem[i] = n->r;
+        is_or[i] = n->kind == FC_N_OR;
+    }
+    elem[0] = n;
+    for (i = 0; i <= depth && (acc || !i); i += len ? len : 1) {
+        struct fc_frag *r;
 
-        acc = spine[depth]->kind == FC_N_AND ? fc_and(acc, r) : fc_or(acc, r);
+        len = st->opts.optimize ? fc_set_run(st, elem, is_or, i, depth + 1)
+                                : 0;
+        r = len ? fc_set_gen(st, elem + i, len) : gen_tree(st, elem[i]);
+        acc = !i ? r : is_or[i] ? fc_or(acc, r) : fc_and(acc, r);
     }
     return acc;
 }
@@ -133,6 +141,9 @@ static int compile(struct fc_state *st, const char *expr,
         fc_rejects_all(st, f->head))
         return fc_error_at(st, PF_COMPILE_EMPTY, 1, (int)strlen(expr) + 1,
                            "expression rejects all packets");
+    if (st->opts.optimize && (r = fc_optimize(st, &f->head)))
+        return pf_error_set(st->err, r, PF_STAGE_EXPR, PF_COMPILE_LIMIT,
+                            "out of memory");
     if ((r = fc_emit(st, f->head, out)))
         return pf_error_set(st->err, r, PF_STAGE_EXPR, PF_COMPILE_LIMIT,
                             "out of memory");

@@ -196,6 +196,7 @@ struct fc_state {
     int curreg;
     unsigned nblocks;
     struct fc_block *accept, *reject;
+    int set_reg;                 /* gen_set.c: its M[] index + 1, or 0 */
 };
 
 /* Records an error at the current node's span; returns -EINVAL. */
@@ -251,6 +252,17 @@ int fc_finish(struct fc_state *st, struct fc_frag *root);
 /* emit.c: the CFG as a linear program with `ja` trampolines. */
 int fc_emit(struct fc_state *st, struct fc_block *root,
             struct pf_cbpf_prog *out);
+
+/* opt.c: known values, redundant loads, jump threading, then opt_merge.c;
+ * verdicts unchanged (truncated packets too). *@rootp may change. */
+int fc_optimize(struct fc_state *st, struct fc_block **rootp);
+/* opt_merge.c: shares identical blocks, folds straight-line pairs. */
+int fc_opt_merge(struct fc_state *st, struct fc_block **rootp);
+/* Post-order (successors first) of the blocks reachable from @root in a
+ * malloc'd *@order of *@n, edges through constant blocks shortened;
+ * 0 or -ENOMEM (*@order may need freeing either way). */
+int fc_opt_order(struct fc_state *st, struct fc_block *root,
+                 struct fc_block ***order, size_t *n);
 
 /* reject.c: does the optimiser prove that nothing is accepted? */
 int fc_rejects_all(struct fc_state *st, struct fc_block *root);
@@ -320,6 +332,19 @@ struct fc_frag *fc_protochain(struct fc_state *st, uint32_t v, int proto);
 
 /* gen_host.c: identifiers with qualifiers (host, net, port...). */
 struct fc_frag *fc_gen_id(struct fc_state *st, struct fc_node *n);
+
+/* gen_set.c: host lists as set tests. */
+/* 1 and its addresses @lo..@hi if @n is an IPv4 `[ip|arp|rarp]
+ * [src|dst] host A.B.C.D` or `net` (contiguous mask) term that a set
+ * group can hold, else 0. */
+int fc_set_term(const struct fc_node *n, uint32_t *lo, uint32_t *hi);
+/* The length of the groupable run of @elem[@i..@n) (or-ed: is_or[j],
+ * is_or[0] unused), 0 if it is too short to group. */
+size_t fc_set_run(const struct fc_state *st, struct fc_node *const *elem,
+                  const int *is_or, size_t i, size_t n);
+/* The or of the @n host/net terms @elem as one group; NULL on error. */
+struct fc_frag *fc_set_gen(struct fc_state *st, struct fc_node *const *elem,
+                           size_t n);
 
 /* gen_arith.c: arithmetic expressions and relations. */
 struct fc_frag *fc_gen_rel(struct fc_state *st, struct fc_node *n);
