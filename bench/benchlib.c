@@ -58,11 +58,25 @@ struct pf_bench_stat pf_bench_stat_of(const double *v, int n)
     return s;
 }
 
-/* The i-th host of the generator's 10.0.0.0/21 pool. */
+uint32_t pf_bench_list_host(int i)
+{
+    /* 773 and 7919 are prime to 2000 and 62000: permutations, so the
+     * first 2000 hosts are the pool's, spread over it, and the rest are
+     * distinct addresses outside it */
+    uint32_t k = i < 2000 ? (uint32_t)i * 773u % 2000u
+                          : 2000u + (uint32_t)(i - 2000) * 7919u % 62000u;
+    uint32_t sub = k / 250;
+
+    return 0x0a000000u | sub << 8 | (k % 250 + 1);
+}
+
+/* " or host A.B.C.D" for the i-th host (no " or " for the first). */
 static int host_word(int i, char *buf, size_t cap)
 {
-    return snprintf(buf, cap, "%shost 10.0.%d.%d", i ? " or " : "",
-                    (i / 250) % 256, i % 250 + 1);
+    uint32_t a = pf_bench_list_host(i);
+
+    return snprintf(buf, cap, "%shost %u.%u.%u.%u", i ? " or " : "",
+                    a >> 24, a >> 16 & 0xff, a >> 8 & 0xff, a & 0xff);
 }
 
 char *pf_bench_list_expr(const char *kind, int n)

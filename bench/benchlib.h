@@ -9,6 +9,7 @@
 #define PF_BENCH_BENCHLIB_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Monotonic time in nanoseconds. */
@@ -36,8 +37,16 @@ struct pf_bench_filter {
 };
 
 /*
- * "@hosts:N" -> "host 10.0.0.1 or host 10.0.0.2 or ..." (N hosts of the
- * generator's pool), "@ports:N" -> "port 1000 or port 1001 or ...".
+ * The i-th host (0 <= i < 64000) of the "@hosts:N" lists: the first 2000
+ * are the generator's 10.0.0.0/21 pool in a scattered order (a list of
+ * 100 hosts is not one address range, as real lists are not), the rest
+ * distinct addresses beyond it.
+ */
+uint32_t pf_bench_list_host(int i);
+
+/*
+ * "@hosts:N" -> "host H0 or host H1 or ..." (pf_bench_list_host),
+ * "@ports:N" -> "port 1000 or port 1001 or ...".
  * Returns a malloc'd string or NULL (bad macro, no memory).
  */
 char *pf_bench_list_expr(const char *kind, int n);

@@ -116,7 +116,7 @@ static uint32_t ip6_tcp(const uint8_t *p, uint32_t wirelen, uint32_t caplen)
     return p[20] == 44 && have(caplen, 55, 0) && p[54] == 6 ? ACCEPT : 0;
 }
 
-/* The 100 addresses of "@hosts:100", sorted (pf_bench_list_expr order). */
+/* The 100 addresses of "@hosts:100", sorted. */
 #define NHOSTS 100
 static uint32_t hosts[NHOSTS];
 static char *hosts_expr;
@@ -165,14 +165,21 @@ static uint32_t hosts_100(const uint8_t *p, uint32_t wirelen, uint32_t caplen)
     return have(caplen, dst, 4) && in_hosts(be32(p + dst)) ? ACCEPT : 0;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
 /* Fills the host table and its expression once. */
 static int hosts_init(void)
 {
     if (hosts_expr)
         return 0;
     for (int i = 0; i < NHOSTS; i++)
-        hosts[i] = 0x0a000000u | (uint32_t)((i / 250) % 256) << 8 |
-                   (uint32_t)(i % 250 + 1);
+        hosts[i] = pf_bench_list_host(i);
+    qsort(hosts, NHOSTS, sizeof(hosts[0]), cmp_u32);
     hosts_expr = pf_bench_list_expr("hosts", NHOSTS);
     return hosts_expr ? 0 : -1;
 }
