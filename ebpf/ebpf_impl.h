@@ -38,12 +38,17 @@ struct pf_ebpf_tinsn {
     int32_t imm;
 };
 
+/* Bytes before the JIT code: the (handle, pkt, wirelen, caplen) entry. */
+#define PF_EBPF_JIT_SHIM 16
+#define PF_EBPF_JIT_SHIM_ENTRY 9
+
 struct pf_ebpf_vm {
     struct pf_ebpf_insn *insns;
     struct pf_ebpf_tinsn *code; /* the interpreter's threaded form */
     size_t len;
     enum pf_ebpf_prog_type type;
-    void *jit_code;   /* mmap'd, read+exec, or NULL */
+    void *jit_base;   /* the mapping: PF_EBPF_JIT_SHIM bytes, then jit_code */
+    void *jit_code;   /* read+exec, or NULL */
     size_t jit_size;  /* bytes of code */
     size_t jit_map;   /* bytes mapped */
 };

@@ -98,19 +98,36 @@ static void *map_near(size_t map)
     return mmap(NULL, map, prot, flags, -1, 0);
 }
 
-/* mmap RW, copy, int3 tail, mprotect RX. */
+/*
+ * The code starts with an entry for callers that pass the arguments the
+ * way pf_filter_run does, (handle, pkt, wirelen, caplen): it moves them
+ * to r1 = pkt, r2 = caplen, r3 = wirelen (zero-extending the 32-bit
+ * ones) and falls into the program. int3 pads it to 16 bytes, so the
+ * program itself stays 16-byte aligned.
+ */
+static const uint8_t entry_shim[PF_EBPF_JIT_SHIM] = {
+    0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+    0x48, 0x89, 0xf7, /* mov rdi, rsi */
+    0x89, 0xce,       /* mov esi, ecx */
+    0x89, 0xd2,       /* mov edx, edx */
+};
+
+/* mmap RW, entry shim, copy, int3 tail, mprotect RX. */
 static int install(struct pf_ebpf_vm *vm, const uint8_t *code, size_t len,
                    struct pf_error *err)
 {
     long page = sysconf(_SC_PAGESIZE);
-    size_t map = (len + (size_t)page - 1) & ~((size_t)page - 1);
-    void *mem = map_near(map);
+    size_t map = (sizeof(entry_shim) + len + (size_t)page - 1) &
+                 ~((size_t)page - 1);
+    uint8_t *mem = map_near(map);
 
     if (mem == MAP_FAILED)
         return pf_error_set(err, -errno, PF_STAGE_JIT, 0,
                             "cannot map %zu bytes for code", map);
-    memcpy(mem, code, len);
-    memset((uint8_t *)mem + len, 0xcc, map - len);
+    memcpy(mem, entry_shim, sizeof(entry_shim));
+    memcpy(mem + sizeof(entry_shim), code, len);
+    memset(mem + sizeof(entry_shim) + len, 0xcc,
+           map - sizeof(entry_shim) - len);
     if (mprotect(mem, map, PROT_READ | PROT_EXEC)) {
         int e = errno;
 
@@ -118,7 +135,8 @@ static int install(struct pf_ebpf_vm *vm, const uint8_t *code, size_t len,
         return pf_error_set(err, -e, PF_STAGE_JIT, 0,
                             "cannot make the code executable");
     }
-    vm->jit_code = mem;
+    vm->jit_base = mem;
+    vm->jit_code = mem + sizeof(entry_shim);
     vm->jit_size = len;
     vm->jit_map = map;
     return 0;
@@ -183,9 +201,9 @@ int pf_ebpf_jit_compile(struct pf_ebpf_vm *vm, struct pf_error *err)
 
 void pf_ebpf_jit_release(struct pf_ebpf_vm *vm)
 {
-    if (vm->jit_code)
-        munmap(vm->jit_code, vm->jit_map);
-    vm->jit_code = NULL;
+    if (vm->jit_base)
+        munmap(vm->jit_base, vm->jit_map);
+    vm->jit_base = vm->jit_code = NULL;
     vm->jit_size = 0;
     vm->jit_map = 0;
 }

@@ -66,6 +66,15 @@ int pf_ebpf_vm_jit_code(const struct pf_ebpf_vm *vm, const void **code,
     return 0;
 }
 
+int pf_ebpf_vm_jit_filter_entry(const struct pf_ebpf_vm *vm,
+                                const void **entry)
+{
+    if (!vm->jit_code || vm->type != PF_EBPF_PROG_FILTER)
+        return -ENOENT;
+    *entry = (const uint8_t *)vm->jit_base + PF_EBPF_JIT_SHIM_ENTRY;
+    return 0;
+}
+
 enum pf_ebpf_prog_type pf_ebpf_vm_type(const struct pf_ebpf_vm *vm)
 {
     return vm->type;

@@ -23,6 +23,7 @@ typedef uint32_t (*jit_fn)(uint64_t pkt, uint64_t caplen, uint64_t wirelen);
 
 struct pf_filter {
     jit_fn jit;                 /* set when the JIT runs a filter program */
+    pf_filter_fn entry;         /* the JIT code's pf_filter_run-like entry */
     struct pf_cbpf_prog cbpf;
     enum pf_engine engine;      /* the engine that runs */
     int linktype;
@@ -72,6 +73,8 @@ static void set_jit_fn(struct pf_filter *f)
 
     if (pf_ebpf_vm_jit_code(f->vm, &code, &len) == 0)
         memcpy(&f->jit, &code, sizeof(f->jit));
+    if (pf_ebpf_vm_jit_filter_entry(f->vm, &code) == 0)
+        memcpy(&f->entry, &code, sizeof(f->entry));
 }
 
 /* Translates for pfcap's own eBPF engine; JIT-compiles when asked. */
@@ -337,6 +340,11 @@ uint32_t pf_filter_run(const struct pf_filter *f, const uint8_t *pkt,
     if (f->jit) /* the common case: one indirect tail call */
         return f->jit((uintptr_t)pkt, caplen, wirelen);
     return run_other(f, pkt, wirelen, caplen);
+}
+
+pf_filter_fn pf_filter_entry(const struct pf_filter *f)
+{
+    return f->entry ? f->entry : pf_filter_run;
 }
 
 const struct pf_cbpf_prog *pf_filter_cbpf(const struct pf_filter *f)

@@ -370,6 +370,15 @@ int pf_ebpf_vm_jit(struct pf_ebpf_vm *vm, struct pf_error *err);
 int pf_ebpf_vm_jit_code(const struct pf_ebpf_vm *vm, const void **code,
                         size_t *len);
 
+/*
+ * The JIT code of a FILTER program as a function taking its arguments in
+ * pf_filter_run's order, (ignored, pkt, wirelen, caplen), returning the
+ * verdict in 32 bits (a few moves, then the program): 0 and @entry set,
+ * or -ENOENT (not compiled, or a SOCKET program). See pf_filter_entry.
+ */
+int pf_ebpf_vm_jit_filter_entry(const struct pf_ebpf_vm *vm,
+                                const void **entry);
+
 /* The program type and instructions (owned by @vm). */
 enum pf_ebpf_prog_type pf_ebpf_vm_type(const struct pf_ebpf_vm *vm);
 const struct pf_ebpf_insn *pf_ebpf_vm_insns(const struct pf_ebpf_vm *vm,

@@ -85,6 +85,20 @@ const char *pf_filter_note(const struct pf_filter *f);
 uint32_t pf_filter_run(const struct pf_filter *f, const uint8_t *pkt,
                        uint32_t wirelen, uint32_t caplen);
 
+/* A function with pf_filter_run's arguments and result. */
+typedef uint32_t (*pf_filter_fn)(const struct pf_filter *f,
+                                 const uint8_t *pkt, uint32_t wirelen,
+                                 uint32_t caplen);
+
+/*
+ * The function to call in a hot loop instead of pf_filter_run:
+ * fn(f, pkt, wirelen, caplen) gives pf_filter_run's verdict without the
+ * call through the library first. With the JIT it is the filter's machine
+ * code itself (an entry that moves the arguments into place); with the
+ * other engines, pf_filter_run. Valid as long as @f is.
+ */
+pf_filter_fn pf_filter_entry(const struct pf_filter *f);
+
 /* The cBPF program behind @f (owned by @f); empty (len 0) for a filter
  * made from an eBPF object. */
 const struct pf_cbpf_prog *pf_filter_cbpf(const struct pf_filter *f);

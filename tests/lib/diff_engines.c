@@ -5,6 +5,7 @@
  * interpreter, eBPF interpreter, JIT, and the kernel where bpf() is
  * permitted — and every packet of every Ethernet capture in the corpus
  * (read with pfcap's reader) must get the same verdict from all engines
+ * (through pf_filter_run and through pf_filter_entry's direct function)
  * and, as accept/drop, the same verdict as libpcap's program for the same
  * expression (the unoptimised one; where libpcap's optimised program
  * disagrees with it on a packet, either verdict is accepted and counted).
@@ -87,9 +88,13 @@ static int check_packet(const char *expr, size_t i, struct pf_filter **f,
     pairs++;
     for (size_t k = 1; k < nf; k++) {
         uint32_t got = pf_filter_run(f[k], p->data, p->wirelen, p->caplen);
-        if (got != ref) {
-            fprintf(stderr, "FAIL '%s' packet %zu: %s %u, cbpf %u\n", expr, i,
-                    pf_engine_name(pf_filter_engine(f[k])), got, ref);
+        uint32_t direct = pf_filter_entry(f[k])(f[k], p->data, p->wirelen,
+                                                p->caplen);
+
+        if (got != ref || direct != ref) {
+            fprintf(stderr, "FAIL '%s' packet %zu: %s %u (entry %u), cbpf %u\n",
+                    expr, i, pf_engine_name(pf_filter_engine(f[k])), got,
+                    direct, ref);
             return 1;
         }
     }
