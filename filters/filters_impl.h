@@ -196,7 +196,6 @@ struct fc_state {
     int curreg;
     unsigned nblocks;
     struct fc_block *accept, *reject;
-    int set_reg;                 /* gen_set.c: its M[] index + 1, or 0 */
 };
 
 /* Records an error at the current node's span; returns -EINVAL. */

@@ -14,17 +14,22 @@
  * packet at once, so which loads run matters, not only their values).
  * There, `host H1 or host H2 ...` tests the source against H1, then
  * loads the destination, and only then goes on; so the group tests the
- * source against H1 (keeping it in M[r]), loads the destination and
- * tests it against the set, then tests the kept source against the set.
- * Once both fields are loaded, the order of the compares cannot change
- * the verdict. (libpcap's optimiser often tests the source against all
+ * source against H1, loads the destination and tests it against the
+ * set, then loads the source again (it cannot fail: it was read on that
+ * path) and tests it against the set. Once both fields are loaded, the
+ * order of the compares cannot change the verdict. No M[] register is
+ * used: taking one would shift the numbers libpcap's allocator gives the
+ * registers after it, and libpcap's programs depend on those numbers
+ * (e.g. on 802.11, `len > 64 and not host ...` reuses the register that
+ * holds the radiotap length, and pfcap must reproduce what that does). (libpcap's optimiser often tests the source against all
  * hosts first, but not in every context, e.g. after `src and dst host
  * X or`, so that order could differ from both of libpcap's programs.)
  * ARP and RARP read the same offsets, so "arp or rarp" guards both; a
  * packet that passed the IPv4 type test cannot be ARP (its type tests
  * only re-read the same field), so every failure leaves the group, and
- * all protocols share the two trees: each protocol only repeats the
- * root compare after its own load.
+ * all protocols share the source tree (each protocol only repeats the
+ * root compare after its own load); each has its own destination tree,
+ * whose false exit is its own source test.
  */
 #include <stdlib.h>
 
@@ -46,7 +51,6 @@ struct set_ctx {
     struct set_iv *iv;
     size_t n;
     struct set_iv first;     /* the run's first term */
-    int reg;                 /* M[reg] keeps the source field */
     struct fc_block *t, *f;  /* constant blocks holding the open exits */
     struct fc_block *src, *dst; /* the shared trees, once built */
     struct fc_frag *frag;
@@ -164,12 +168,7 @@ size_t fc_set_run(const struct fc_state *st, struct fc_node *const *elem,
 {
     uint32_t lo, hi;
     size_t j;
-    int free_reg = st->set_reg > 0;
-
-    for (int r = 0; r < PF_CBPF_MEMWORDS; r++)
-        free_reg |= !st->regs_used[r];
-    if ((i > 0 && !is_or[i]) || !fc_set_term(elem[i], &lo, &hi) ||
-        (!free_reg && dir_class(elem[i]->q.dir) == FC_D_DEFAULT))
+    if ((i > 0 && !is_or[i]) || !fc_set_term(elem[i], &lo, &hi))
         return 0;
     for (j = i + 1; j < n && is_or[j] && fc_set_term(elem[j], &lo, &hi);
          j++)
@@ -286,14 +285,12 @@ static struct fc_block *set_test(struct set_ctx *c, struct fc_slist *load,
     return b;
 }
 
-/* The statements loading the word at @off of the link-layer payload,
- * then `st M[reg]` if @keep; 0 or an error. */
-static int load(struct set_ctx *c, uint32_t off, int keep, struct fc_slist *l)
+/* The statements loading the word at @off of the link-layer payload;
+ * 0 or an error. */
+static int load(struct set_ctx *c, uint32_t off, struct fc_slist *l)
 {
     *l = (struct fc_slist){0};
-    if (fc_load_a(c->st, FC_OR_LINKPL, off, PF_CBPF_W, l))
-        return -1;
-    return keep ? fc_sadd(c->st, l, PF_CBPF_ST, (uint32_t)c->reg) : 0;
+    return fc_load_a(c->st, FC_OR_LINKPL, off, PF_CBPF_W, l) ? -1 : 0;
 }
 
 /* A protocol's tests after its type test, fields at @so/@do. */
@@ -305,19 +302,20 @@ static struct fc_block *fields(struct set_ctx *c, int dir, uint32_t so,
     uint32_t mask;
 
     if (dir == FC_D_SRC || dir == FC_D_DST)
-        return load(c, dir == FC_D_SRC ? so : dof, 0, &l)
+        return load(c, dir == FC_D_SRC ? so : dof, &l)
                    ? NULL
                    : set_test(c, &l, c->f, dir == FC_D_SRC ? &c->src
                                                            : &c->dst);
-    if (!c->src) { /* the kept source against the set */
-        l = (struct fc_slist){0};
-        if (fc_sadd(c->st, &l, PF_CBPF_LD | PF_CBPF_MEM, (uint32_t)c->reg) ||
-            !set_test(c, &l, c->f, &c->src))
-            return NULL;
-    }
+    /* The source again (loaded on every path here, so it cannot fail)
+     * against the set; then the destination's tree, of this protocol
+     * only, as its false exit is this protocol's source test. */
+    struct fc_block *s, *dst = NULL;
+
+    if (load(c, so, &l) || !(s = set_test(c, &l, c->f, &c->src)))
+        return NULL;
     mask = ~(c->first.hi - c->first.lo);
-    if (load(c, dof, 0, &l) || !(d = set_test(c, &l, c->src, &c->dst)) ||
-        load(c, so, 1, &l) ||
+    if (load(c, dof, &l) || !(d = set_test(c, &l, s, &dst)) ||
+        load(c, so, &l) ||
         (mask != 0xffffffffu &&
          fc_sadd(c->st, &l, PF_CBPF_ALU | PF_CBPF_AND | PF_CBPF_K, mask)) ||
         !(b = fc_block_new(c->st, &l, PF_CBPF_JEQ, c->first.lo)))
@@ -404,15 +402,6 @@ struct fc_frag *fc_set_gen(struct fc_state *st, struct fc_node *const *elem,
 
     st->col = elem[0]->col;
     st->end_col = elem[n - 1]->end_col;
-    /* One register for every group, never freed: a register freed here
-     * could become a variable offset's, computed once before the
-     * program and then overwritten by the group's store. */
-    if (dir == FC_D_DEFAULT && !st->set_reg) {
-        if ((r = fc_reg_alloc(st)) < 0)
-            return NULL;
-        st->set_reg = r + 1;
-    }
-    c.reg = st->set_reg - 1;
     c.frag = pf_arena_alloc(&st->arena, sizeof(*c.frag));
     r = !c.frag || collect(&c, elem, n) || !(c.t = exit_block(&c, 1)) ||
         !(c.f = exit_block(&c, 0)) || parts(&c, elem[0]->q.proto, dir);

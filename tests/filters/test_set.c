@@ -143,23 +143,25 @@ static void test_size_10(void **state)
 }
 
 /* libpcap's optimiser gives 361 instructions for 100 hosts and pfcap
- * without set tests 2,938; any packet then runs up to ~205 compares. */
+ * without set tests 2,938; any packet then runs up to ~205 compares.
+ * The group is larger than libpcap's program (one destination tree per
+ * protocol, `ja` trampolines to the far exits) but runs ~20 compares. */
 static void test_size_100(void **state)
 {
     (void)state;
-    check_size(100, 330, 40, 30);
+    check_size(100, 600, 40, 30);
 }
 
 static void test_size_1000(void **state)
 {
     (void)state;
-    check_size(1000, 8000, 60, 40);
+    check_size(1000, 9500, 60, 40);
 }
 
 static void test_size_10000(void **state)
 {
     (void)state;
-    check_size(10000, 80000, 80, 50);
+    check_size(10000, 95000, 80, 50);
 }
 
 /* -O: the host-by-host program, as before set tests existed. */
