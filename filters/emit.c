@@ -94,6 +94,11 @@ static long layout(struct order *o)
         long n = b->kind == FC_B_JUMP ? stmt_count(b) + 1 : 1;
 
         b->tramp_t = b->tramp_f = 0;
+        /* both edges to the block laid out next: no jump at all */
+        b->fall = b->kind == FC_B_JUMP && i + 1 < o->n &&
+                  skip_const(b->jt) == o->v[i + 1] &&
+                  skip_const(b->jf) == o->v[i + 1];
+        n -= b->fall;
         if (b->kind == FC_B_JUMP && skip_const(b->jt) != skip_const(b->jf)) {
             long et = skip_const(b->jt)->len, ef = skip_const(b->jf)->len;
 
@@ -146,6 +151,8 @@ static void emit_block(struct fc_state *st, struct fc_block *b,
     if (b->tramp_f)
         put(&out[tf], PF_CBPF_JMP | PF_CBPF_JA, 0, 0,
             (uint32_t)(skip_const(b->jf)->pos - (tf + 1)));
+    if (b->fall)
+        return;
     if (skip_const(b->jt) == skip_const(b->jf)) { /* both edges agree */
         put(p, PF_CBPF_JMP | PF_CBPF_JA, 0, 0,
             (uint32_t)(skip_const(b->jt)->pos - (j + 1)));

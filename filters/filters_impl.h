@@ -153,6 +153,7 @@ struct fc_block {
     long pos;                /* emit: first instruction index */
     long len;                /* emit: instructions from here to the end */
     int tramp_t, tramp_f;    /* emit: jt/jf go through a `ja` */
+    int fall;                /* emit: both edges go to the next block */
     int mark;
 };
 

@@ -280,6 +280,30 @@ static void test_ip_broadcast_netmask(void **state)
     free(p.insns);
 }
 
+/* A block whose two edges go to the block laid out after it ends with
+ * no jump: no `ja 0` in any program, optimised or not. */
+static void test_no_ja_zero(void **state)
+{
+    static const char *const exprs[] = {
+        "ip6 net 2001:db8::/32 and udp", "tcp port 80 or tcp port 443",
+        "ip6 and tcp", "host 10.0.0.1 and port 53", "vlan and tcp port 80",
+        "ip6 src net 2001:db8::/32 or ip6 dst host ::1",
+    };
+    struct pf_cbpf_prog p;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++)
+        for (int opt = 0; opt < 2; opt++) {
+            struct pf_compile_opts o = eth(opt);
+
+            assert_int_equal(pf_filter_compile(exprs[i], &o, &p, NULL), 0);
+            for (size_t k = 0; k < p.len; k++)
+                assert_false(p.insns[k].code == (PF_CBPF_JMP | PF_CBPF_JA) &&
+                             p.insns[k].k == 0);
+            free(p.insns);
+        }
+}
+
 /* 3000 hosts: jumps to the leaves are far, so `ja` trampolines appear
  * (unoptimised: the optimiser makes the program far shorter). */
 static void test_trampolines(void **state)
@@ -407,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_error_names),
         cmocka_unit_test(test_ip_broadcast_netmask),
         cmocka_unit_test(test_trampolines),
+        cmocka_unit_test(test_no_ja_zero),
         cmocka_unit_test(test_nesting_limit),
         cmocka_unit_test(test_garbage),
     };
