@@ -31,11 +31,10 @@ struct pf_ebpf_run_ctx {
 
 /* One pre-decoded instruction of the interpreter's threaded code. */
 struct pf_ebpf_tinsn {
-    const void *op; /* handler address */
-    uint8_t dst, src;
-    uint8_t size;   /* bytes moved by loads, stores, LD_ABS/IND */
-    int16_t off;
+    const void *op; /* handler address (which also fixes any access size) */
     int32_t imm;
+    int16_t off;
+    uint8_t dst, src; /* 16 bytes in all: one slot per half cache line */
 };
 
 /* Bytes before the JIT code: the (handle, pkt, wirelen, caplen) entry. */
@@ -72,7 +71,7 @@ uint64_t pf_ebpf_interp_run(const struct pf_ebpf_tinsn *code, uint64_t r1,
                             uint64_t r2, uint64_t r3);
 
 /* Pre-decodes verified @insns[0..@len) into @out[0..@len) (threaded code
- * for pf_ebpf_interp_run). Returns 0 or -ENOMEM. */
+ * for pf_ebpf_interp_run). Returns 0 (it allocates nothing). */
 int pf_ebpf_interp_prepare(const struct pf_ebpf_insn *insns, size_t len,
                            struct pf_ebpf_tinsn *out);
 
