@@ -156,24 +156,33 @@ static int live_push(struct pf_live_merge_queue *q, const struct pf_packet *pkt)
     return rc == -EAGAIN ? 0 : rc;
 }
 
+/* Writes @pkt through the rotating writer @rot; 1 when the last file
+ * allowed is full, <0 on error (both said on stderr). */
+static int rotate_write(struct live_run *run, struct pf_live_rotate *rot,
+                        const struct pf_packet *pkt)
+{
+    struct pf_error e;
+    int rc;
+
+    pf_error_init(&e);
+    rc = pf_live_rotate_write(rot, pkt, time(NULL), &e);
+    if (rc == 1)
+        fprintf(stderr, "Maximum file limit reached: %d\n",
+                run->o->rotate_files);
+    else if (rc < 0)
+        pf_cli_report(&e, NULL);
+    return rc;
+}
+
 static int live_output(struct live_worker *w, const struct pf_packet *pkt)
 {
     struct live_run *run = w->run;
-    struct pf_error e;
     int rc = 0;
 
-    pf_error_init(&e);
     if (w->queue)
         return live_push(w->queue, pkt);
-    if (w->rot) {
-        rc = pf_live_rotate_write(w->rot, pkt, time(NULL), &e);
-        if (rc == 1)
-            fprintf(stderr, "Maximum file limit reached: %d\n",
-                    run->o->rotate_files);
-        else if (rc < 0)
-            pf_cli_report(&e, NULL);
-        return rc;
-    }
+    if (w->rot)
+        return rotate_write(run, w->rot, pkt);
     if (run->printer) {
         pthread_mutex_lock(&run->out_lock);
         rc = pf_cli_printer_packet(run->printer, pkt);
@@ -650,17 +659,8 @@ static void live_report_rates(struct live_run *run, double *last_t,
 static int live_merge_write(void *user, const struct pf_packet *pkt)
 {
     struct live_run *run = user;
-    struct pf_error e;
-    int rc;
 
-    pf_error_init(&e);
-    rc = pf_live_rotate_write(run->merged, pkt, time(NULL), &e);
-    if (rc == 1)
-        fprintf(stderr, "Maximum file limit reached: %d\n",
-                run->o->rotate_files);
-    else if (rc < 0)
-        pf_cli_report(&e, NULL);
-    return rc;
+    return rotate_write(run, run->merged, pkt);
 }
 
 /* The main thread: stats, merging, and waiting for a stop. */
