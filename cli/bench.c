@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../bench/benchlib.h"
 #include "../bench/pktgen.h"
 #include "cli.h"
 
@@ -79,24 +80,6 @@ static const char *const all_engines[] = {
 };
 
 static volatile uint32_t bench_sink;
-
-/* CPU time of this thread: time the machine gives other processes is
- * not counted against an engine (system time is: the kernel engine's
- * syscalls count). */
-static double now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
 
 /* ---- libpcap through dlopen ---------------------------------------- */
 
@@ -233,7 +216,7 @@ static double engine_pass(const struct bench *b, const struct engine *e,
                           unsigned passes, size_t *accepted)
 {
     size_t n = b->pkts.n, acc = 0;
-    double t0 = now_ns();
+    double t0 = pf_bench_cpu_ns(); /* thread CPU time: see benchlib.h */
 
     for (unsigned r = 0; r < passes; r++)
         for (size_t i = 0; i < n; i++)
@@ -241,7 +224,7 @@ static double engine_pass(const struct bench *b, const struct engine *e,
     bench_sink += (uint32_t)acc;
     if (accepted)
         *accepted = acc / passes;
-    return (now_ns() - t0) / ((double)passes * (double)n);
+    return (pf_bench_cpu_ns() - t0) / ((double)passes * (double)n);
 }
 
 /* One warm-up pass counts the verdicts and sizes the timed passes. */
@@ -259,13 +242,11 @@ static void engine_calibrate(const struct bench *b, struct engine *e)
 
 static void engine_summarize(struct engine *e)
 {
-    double s[BENCH_ROUNDS];
+    struct pf_bench_stat s = pf_bench_stat_of(e->ns, BENCH_ROUNDS);
 
-    memcpy(s, e->ns, sizeof(s));
-    qsort(s, BENCH_ROUNDS, sizeof(double), cmp_double);
-    e->median = s[BENCH_ROUNDS / 2];
-    e->lo = s[BENCH_ROUNDS / 4];
-    e->hi = s[BENCH_ROUNDS - 1 - BENCH_ROUNDS / 4];
+    e->median = s.median;
+    e->lo = s.p25;
+    e->hi = s.p75;
 }
 
 static int is_kernel(const struct engine *e)
@@ -314,6 +295,7 @@ static void kernel_overhead(struct bench *b)
         pf_filter_free(e.filter);
         return;
     }
+    e.run = pf_filter_entry(e.filter);
     engine_calibrate(b, &e);
     for (int r = 0; r < BENCH_ROUNDS; r++)
         e.ns[r] = engine_pass(b, &e, e.passes, NULL);

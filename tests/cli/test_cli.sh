@@ -153,5 +153,16 @@ want=$(tcpdump -r "$SRC/data/sample.pcap" 2>/dev/null | wc -l)
 n=$(tcpdump -r "$TMP/three.pcap" 2>/dev/null | wc -l)
 [ "$n" = 3 ] && ok || fail "-c 3 wrote $n packets"
 
+# 6. `pfcap bench` with its default engines (make demo runs it; the kernel
+# engine and its empty-program harness run where bpf() is allowed): every
+# engine accepts what tcpdump accepts.
+want=$(tcpdump -r "$SRC/data/sample.pcap" 'tcp dst port 80' 2>/dev/null | wc -l)
+out=$("$PFCAP" bench -r "$SRC/data/sample.pcap" 'tcp dst port 80' 2>&1)
+rc=$?
+bad=$(printf '%s\n' "$out" | awk -v w="$want" '$1 ~ /^(jit|ebpf-interp|cbpf|kernel|libpcap)$/ && $2 ~ /^[0-9.]+$/ && $NF != w' | wc -l)
+nengines=$(printf '%s\n' "$out" | awk '$1 ~ /^(jit|ebpf-interp|cbpf|libpcap)$/ && $2 ~ /^[0-9.]+$/' | wc -l)
+[ $rc -eq 0 ] && [ "$bad" = 0 ] && [ "$nengines" = 4 ] && ok ||
+    fail "pfcap bench: exit $rc, $bad engines with another count than tcpdump's $want: $out"
+
 echo "$checks passed, $fails failed"
 [ $fails -eq 0 ]
