@@ -17,13 +17,8 @@
 #include <pfcap/filter.h>
 #include <pfcap/translate.h>
 
-/* Machine code of a JIT-compiled filter program: (packet, caplen, wirelen);
- * the verdict is in the low 32 bits of the result. */
-typedef uint32_t (*jit_fn)(uint64_t pkt, uint64_t caplen, uint64_t wirelen);
-
 struct pf_filter {
-    jit_fn jit;                 /* set when the JIT runs a filter program */
-    pf_filter_fn entry;         /* the JIT code's pf_filter_run-like entry */
+    pf_filter_fn entry;         /* JIT code taking pf_filter_run's arguments */
     struct pf_cbpf_prog cbpf;
     enum pf_engine engine;      /* the engine that runs */
     int linktype;
@@ -65,14 +60,12 @@ static void fall_back(struct pf_filter *f, const char *engine,
              why->msg, pf_engine_name(f->engine));
 }
 
-/* Points f->jit at the machine code, so pf_filter_run calls it directly. */
-static void set_jit_fn(struct pf_filter *f)
+/* Points f->entry at the JIT code's entry for pf_filter_run's arguments,
+ * so pf_filter_run jumps straight into it. */
+static void set_jit_entry(struct pf_filter *f)
 {
     const void *code;
-    size_t len;
 
-    if (pf_ebpf_vm_jit_code(f->vm, &code, &len) == 0)
-        memcpy(&f->jit, &code, sizeof(f->jit));
     if (pf_ebpf_vm_jit_filter_entry(f->vm, &code) == 0)
         memcpy(&f->entry, &code, sizeof(f->entry));
 }
@@ -100,7 +93,7 @@ static int setup_ebpf(struct pf_filter *f, int jit)
     f->engine = PF_ENGINE_EBPF_INTERP;
     if (jit && pf_ebpf_vm_jit(f->vm, &e) == 0) {
         f->engine = PF_ENGINE_JIT;
-        set_jit_fn(f);
+        set_jit_entry(f);
     } else if (jit)
         fall_back(f, "jit", &e);
     return 0;
@@ -337,8 +330,8 @@ run_other(const struct pf_filter *f, const uint8_t *pkt, uint32_t wirelen,
 uint32_t pf_filter_run(const struct pf_filter *f, const uint8_t *pkt,
                        uint32_t wirelen, uint32_t caplen)
 {
-    if (f->jit) /* the common case: one indirect tail call */
-        return f->jit((uintptr_t)pkt, caplen, wirelen);
+    if (f->entry) /* the common case: a jump into the JIT code */
+        return f->entry(f, pkt, wirelen, caplen);
     return run_other(f, pkt, wirelen, caplen);
 }
 
