@@ -140,6 +140,11 @@ struct pf_ebpf_opinfo {
 
 extern const struct pf_ebpf_opinfo pf_ebpf_opinfo[256];
 
+/* The instruction a jump at @pc (@in) goes to when taken (ops.c), or -1
+ * when @in does not jump; not checked against the program's length. */
+struct pf_ebpf_insn;
+long pf_ebpf_jump_target(const struct pf_ebpf_insn *in, long pc);
+
 /* Returns the table entry for @code, or NULL if it is not an opcode. */
 static inline const struct pf_ebpf_opinfo *pf_ebpf_op_lookup(unsigned code)
 {

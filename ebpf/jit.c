@@ -147,22 +147,11 @@ static int install(struct pf_ebpf_vm *vm, const uint8_t *code, size_t len,
 static void mark_targets(const struct pf_ebpf_insn *in, size_t n, uint8_t *t)
 {
     for (size_t i = 0; i < n; i++) {
-        enum pf_ebpf_kind k = pf_ebpf_opinfo[in[i].code].kind;
-        int64_t to;
+        long to = pf_ebpf_jump_target(&in[i], (long)i);
 
-        if (in[i].code == PF_EBPF_OPC_LDDW) {
+        if (in[i].code == PF_EBPF_OPC_LDDW)
             i++;
-            continue;
-        }
-        if (k == PF_EBPF_KIND_JA32)
-            to = (int64_t)i + 1 + in[i].imm;
-        else if (k == PF_EBPF_KIND_JA || k == PF_EBPF_KIND_JMP_K ||
-                 k == PF_EBPF_KIND_JMP_X || k == PF_EBPF_KIND_JMP32_K ||
-                 k == PF_EBPF_KIND_JMP32_X)
-            to = (int64_t)i + 1 + in[i].off;
-        else
-            continue;
-        if (to >= 0 && (uint64_t)to < n)
+        else if (to >= 0 && (size_t)to < n)
             t[to] = 1;
     }
 }

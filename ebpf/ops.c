@@ -41,3 +41,16 @@ _Static_assert(offsetof(struct pf_ebpf_run_ctx, len) == PF_EBPF_RUN_CTX_LEN,
 _Static_assert(sizeof(rule_names) / sizeof(rule_names[0]) ==
                    PF_EBPF_RULE_COUNT,
                "one name per rule");
+
+long pf_ebpf_jump_target(const struct pf_ebpf_insn *in, long pc)
+{
+    switch (pf_ebpf_opinfo[in->code].kind) {
+    case PF_EBPF_KIND_JA:
+    case PF_EBPF_KIND_JMP_K:
+    case PF_EBPF_KIND_JMP_X:
+    case PF_EBPF_KIND_JMP32_K:
+    case PF_EBPF_KIND_JMP32_X: return pc + 1 + in->off;
+    case PF_EBPF_KIND_JA32: return pc + 1 + (long)in->imm;
+    default: return -1;
+    }
+}

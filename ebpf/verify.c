@@ -94,21 +94,6 @@ static int check_alu(struct venv *env, const struct pf_ebpf_insn *in,
     return 0;
 }
 
-/* The jump target of instruction @pc, or -1 when it does not jump. */
-static long jump_target(const struct pf_ebpf_insn *in, long pc,
-                        enum pf_ebpf_kind kind)
-{
-    switch (kind) {
-    case PF_EBPF_KIND_JA:
-    case PF_EBPF_KIND_JMP_K:
-    case PF_EBPF_KIND_JMP_X:
-    case PF_EBPF_KIND_JMP32_K:
-    case PF_EBPF_KIND_JMP32_X: return pc + 1 + in->off;
-    case PF_EBPF_KIND_JA32: return pc + 1 + (long)in->imm;
-    default: return -1;
-    }
-}
-
 static int check_fields(struct venv *env, const struct pf_ebpf_insn *in,
                         enum pf_ebpf_kind kind)
 {
@@ -215,10 +200,10 @@ static int follow(struct venv *env, long pc, const uint8_t *tail,
     int ns, rc;
 
     if (is_jump(kind)) {
-        rc = check_target(env, jump_target(in, pc, kind), tail);
+        rc = check_target(env, pf_ebpf_jump_target(in, pc), tail);
         if (rc)
             return rc;
-        target[jump_target(in, pc, kind)] = 1;
+        target[pf_ebpf_jump_target(in, pc)] = 1;
     }
     ns = pf_ebpf_v_succ(env->insns, pc, succ);
     for (int i = 0; i < ns; i++) {

@@ -22,12 +22,12 @@ int pf_ebpf_v_succ(const struct pf_ebpf_insn *insns, long pc, long succ[2])
 
     switch (kind) {
     case PF_EBPF_KIND_EXIT: return 0;
-    case PF_EBPF_KIND_JA: succ[0] = pc + 1 + in->off; return 1;
-    case PF_EBPF_KIND_JA32: succ[0] = pc + 1 + (long)in->imm; return 1;
+    case PF_EBPF_KIND_JA:
+    case PF_EBPF_KIND_JA32: succ[0] = pf_ebpf_jump_target(in, pc); return 1;
     case PF_EBPF_KIND_JMP_K:
     case PF_EBPF_KIND_JMP_X:
     case PF_EBPF_KIND_JMP32_K:
-    case PF_EBPF_KIND_JMP32_X: succ[n++] = pc + 1 + in->off; break;
+    case PF_EBPF_KIND_JMP32_X: succ[n++] = pf_ebpf_jump_target(in, pc); break;
     default: break;
     }
     succ[n++] = pc + (kind == PF_EBPF_KIND_LDDW ? 2 : 1);
