@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "filters/filters_impl.h"
 
@@ -251,5 +252,52 @@ int fc_finish(struct fc_state *st, struct fc_frag *root)
     st->reject->id = st->nblocks++;
     patch(root->t, st->accept);
     patch(root->f, st->reject);
+    return 0;
+}
+
+/* See filters_impl.h. */
+struct fc_block *fc_skip_const(struct fc_block *b)
+{
+    while (b && b->kind == FC_B_CONST)
+        b = b->konst ? b->jt : b->jf;
+    return b;
+}
+
+/* See filters/filters_impl.h. */
+int fc_postorder(struct fc_state *st, struct fc_block *root,
+                 struct fc_block ***order, size_t *n)
+{
+    size_t cap = st->nblocks + 2, sp = 0;
+    struct fc_block **stack = malloc(cap * sizeof(*stack));
+    unsigned char *state = calloc(cap, 1);
+    struct fc_block **v = malloc(cap * sizeof(*v));
+
+    *order = v;
+    *n = 0;
+    if (!stack || !state || !v) {
+        free(stack);
+        free(state);
+        return -ENOMEM;
+    }
+    stack[sp++] = root;
+    while (sp) {
+        struct fc_block *b = stack[sp - 1], *s;
+
+        if (b->kind == FC_B_JUMP && state[b->id] < 2) {
+            struct fc_block **e = state[b->id]++ ? &b->jt : &b->jf;
+
+            s = *e = fc_skip_const(*e);
+            if (!state[s->id] && sp < cap)
+                stack[sp++] = s;
+            continue;
+        }
+        sp--;
+        if (state[b->id] != 3) {
+            state[b->id] = 3;
+            v[(*n)++] = b;
+        }
+    }
+    free(stack);
+    free(state);
     return 0;
 }

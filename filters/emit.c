@@ -13,54 +13,19 @@
 
 #include "filters/filters_impl.h"
 
-static struct fc_block *skip_const(struct fc_block *b)
-{
-    while (b && b->kind == FC_B_CONST)
-        b = b->konst ? b->jt : b->jf;
-    return b;
-}
-
 struct order {
     struct fc_block **v;
     size_t n;
 };
 
-/* Reverse post-order of the blocks reachable from @root, iteratively. */
+/* Reverse post-order of the blocks reachable from @root: every jump
+ * goes forward. */
 static int topo(struct fc_state *st, struct fc_block *root, struct order *o)
 {
-    size_t cap = st->nblocks + 2, sp = 0;
-    struct fc_block **stack = malloc(cap * sizeof(*stack));
-    int *state = malloc(cap * sizeof(*state));
-
-    o->v = malloc(cap * sizeof(*o->v));
-    o->n = 0;
-    if (!stack || !state || !o->v) {
-        free(stack);
-        free(state);
+    if (fc_postorder(st, root, &o->v, &o->n)) {
+        free(o->v);
         return -ENOMEM;
     }
-    for (size_t i = 0; i < cap; i++)
-        state[i] = 0;
-    stack[sp++] = root;
-    while (sp) {
-        struct fc_block *b = stack[sp - 1];
-        struct fc_block *s = NULL;
-
-        if (b->kind == FC_B_JUMP && state[b->id] < 2) {
-            s = skip_const(state[b->id] == 0 ? b->jf : b->jt);
-            state[b->id]++;
-            if (s && state[s->id] == 0 && sp < cap)
-                stack[sp++] = s;
-            continue;
-        }
-        sp--;
-        if (state[b->id] != 3) {
-            state[b->id] = 3;
-            o->v[o->n++] = b;
-        }
-    }
-    free(stack);
-    free(state);
     for (size_t i = 0; i < o->n / 2; i++) {
         struct fc_block *t = o->v[i];
 
@@ -96,11 +61,13 @@ static long layout(struct order *o)
         b->tramp_t = b->tramp_f = 0;
         /* both edges to the block laid out next: no jump at all */
         b->fall = b->kind == FC_B_JUMP && i + 1 < o->n &&
-                  skip_const(b->jt) == o->v[i + 1] &&
-                  skip_const(b->jf) == o->v[i + 1];
+                  fc_skip_const(b->jt) == o->v[i + 1] &&
+                  fc_skip_const(b->jf) == o->v[i + 1];
         n -= b->fall;
-        if (b->kind == FC_B_JUMP && skip_const(b->jt) != skip_const(b->jf)) {
-            long et = skip_const(b->jt)->len, ef = skip_const(b->jf)->len;
+        if (b->kind == FC_B_JUMP &&
+            fc_skip_const(b->jt) != fc_skip_const(b->jf)) {
+            long et = fc_skip_const(b->jt)->len;
+            long ef = fc_skip_const(b->jf)->len;
 
             /* offset = E(jump) - E(target) - 1, E(jump) = end + tramps + 1 */
             for (int k = 0; k < 3; k++) {
@@ -147,20 +114,20 @@ static void emit_block(struct fc_state *st, struct fc_block *b,
     tf = j + 1 + b->tramp_t;
     if (b->tramp_t)
         put(&out[tt], PF_CBPF_JMP | PF_CBPF_JA, 0, 0,
-            (uint32_t)(skip_const(b->jt)->pos - (tt + 1)));
+            (uint32_t)(fc_skip_const(b->jt)->pos - (tt + 1)));
     if (b->tramp_f)
         put(&out[tf], PF_CBPF_JMP | PF_CBPF_JA, 0, 0,
-            (uint32_t)(skip_const(b->jf)->pos - (tf + 1)));
+            (uint32_t)(fc_skip_const(b->jf)->pos - (tf + 1)));
     if (b->fall)
         return;
-    if (skip_const(b->jt) == skip_const(b->jf)) { /* both edges agree */
+    if (fc_skip_const(b->jt) == fc_skip_const(b->jf)) { /* both edges agree */
         put(p, PF_CBPF_JMP | PF_CBPF_JA, 0, 0,
-            (uint32_t)(skip_const(b->jt)->pos - (j + 1)));
+            (uint32_t)(fc_skip_const(b->jt)->pos - (j + 1)));
         return;
     }
     put(p, b->jcode, 0, 0, b->jk);
-    p->jt = (uint8_t)((b->tramp_t ? tt : skip_const(b->jt)->pos) - (j + 1));
-    p->jf = (uint8_t)((b->tramp_f ? tf : skip_const(b->jf)->pos) - (j + 1));
+    p->jt = (uint8_t)((b->tramp_t ? tt : fc_skip_const(b->jt)->pos) - (j + 1));
+    p->jf = (uint8_t)((b->tramp_f ? tf : fc_skip_const(b->jf)->pos) - (j + 1));
 }
 
 /* Writes the graph rooted at @root as a malloc'd program in *@out
@@ -172,7 +139,7 @@ int fc_emit(struct fc_state *st, struct fc_block *root,
     long total;
     struct pf_cbpf_insn *insns;
 
-    root = skip_const(root);
+    root = fc_skip_const(root);
     if (topo(st, root, &o))
         return -ENOMEM;
     total = layout(&o);

@@ -258,11 +258,14 @@ int fc_emit(struct fc_state *st, struct fc_block *root,
 int fc_optimize(struct fc_state *st, struct fc_block **rootp);
 /* opt_merge.c: shares identical blocks, folds straight-line pairs. */
 int fc_opt_merge(struct fc_state *st, struct fc_block **rootp);
-/* Post-order (successors first) of the blocks reachable from @root in a
- * malloc'd *@order of *@n, edges through constant blocks shortened;
- * 0 or -ENOMEM (*@order may need freeing either way). */
-int fc_opt_order(struct fc_state *st, struct fc_block *root,
+/* cfg.c: post-order (successors first, jf before jt) of the blocks
+ * reachable from @root in a malloc'd *@order of *@n, edges through
+ * constant blocks shortened; 0 or -ENOMEM (*@order may need freeing
+ * either way). */
+int fc_postorder(struct fc_state *st, struct fc_block *root,
                  struct fc_block ***order, size_t *n);
+/* cfg.c: @b, or the block a chain of constant blocks from @b leads to. */
+struct fc_block *fc_skip_const(struct fc_block *b);
 
 /* reject.c: does the optimiser prove that nothing is accepted? */
 int fc_rejects_all(struct fc_state *st, struct fc_block *root);

@@ -626,18 +626,11 @@ static uint32_t block_live(const struct opt *o, const struct fc_block *b)
     return live;
 }
 
-static struct fc_block *skip_const(struct fc_block *b)
-{
-    while (b && b->kind == FC_B_CONST)
-        b = b->konst ? b->jt : b->jf;
-    return b;
-}
-
 /* Reverse post-order of the blocks reachable from @root into o->order
  * (every edge goes forward in it). */
 static int order_blocks(struct opt *o, struct fc_block *root)
 {
-    if (fc_opt_order(o->st, root, &o->order, &o->n))
+    if (fc_postorder(o->st, root, &o->order, &o->n))
         return -ENOMEM;
     for (size_t i = 0; i < o->n / 2; i++) {
         struct fc_block *t = o->order[i];
@@ -702,7 +695,7 @@ static void thread_edge(struct opt *o, const struct ostate *x,
     *s = *x;
     if (has_test)
         fact_add(fact_get(s, a), op, k, sense);
-    *e = skip_const(*e);
+    *e = fc_skip_const(*e);
     for (int hop = 0; hop < OPT_MAX_HOPS && can_bypass(o, s, *e, &next);
          hop++)
         *e = next;
@@ -936,7 +929,7 @@ static int run(struct opt *o, struct fc_block **rootp)
     struct ostate *s0;
     int r = 0;
 
-    *rootp = skip_const(*rootp);
+    *rootp = fc_skip_const(*rootp);
     if ((*rootp)->kind != FC_B_JUMP)
         return 0;
     if (order_blocks(o, *rootp))
@@ -952,7 +945,7 @@ static int run(struct opt *o, struct fc_block **rootp)
     for (size_t i = 0; i < o->n && !r; i++)
         if (o->order[i]->kind == FC_B_JUMP && o->in[o->order[i]->id])
             r = visit(o, o->order[i]);
-    *rootp = skip_const(*rootp);
+    *rootp = fc_skip_const(*rootp);
     return r;
 }
 
@@ -1183,7 +1176,7 @@ static int fc_opt_dead(struct fc_state *st, struct fc_block **rootp)
 {
     struct opt o = {.st = st};
 
-    *rootp = skip_const(*rootp);
+    *rootp = fc_skip_const(*rootp);
     if ((*rootp)->kind != FC_B_JUMP)
         return 0;
     o.live = calloc(st->nblocks + 1, sizeof(*o.live));

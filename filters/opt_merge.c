@@ -24,52 +24,6 @@ struct merge {
     unsigned *npred;           /* by id */
 };
 
-static struct fc_block *skip_const(struct fc_block *b)
-{
-    while (b && b->kind == FC_B_CONST)
-        b = b->konst ? b->jt : b->jf;
-    return b;
-}
-
-/* See filters/filters_impl.h. */
-int fc_opt_order(struct fc_state *st, struct fc_block *root,
-                 struct fc_block ***order, size_t *n)
-{
-    size_t cap = st->nblocks + 2, sp = 0;
-    struct fc_block **stack = malloc(cap * sizeof(*stack));
-    unsigned char *state = calloc(cap, 1);
-    struct fc_block **v = malloc(cap * sizeof(*v));
-
-    *order = v;
-    *n = 0;
-    if (!stack || !state || !v) {
-        free(stack);
-        free(state);
-        return -ENOMEM;
-    }
-    stack[sp++] = root;
-    while (sp) {
-        struct fc_block *b = stack[sp - 1], *s;
-
-        if (b->kind == FC_B_JUMP && state[b->id] < 2) {
-            struct fc_block **e = state[b->id]++ ? &b->jt : &b->jf;
-
-            s = *e = skip_const(*e);
-            if (!state[s->id] && sp < cap)
-                stack[sp++] = s;
-            continue;
-        }
-        sp--;
-        if (state[b->id] != 3) {
-            state[b->id] = 3;
-            v[(*n)++] = b;
-        }
-    }
-    free(stack);
-    free(state);
-    return 0;
-}
-
 static size_t block_hash(const struct fc_block *b)
 {
     uint64_t h = 1469598103934665603u;
@@ -184,10 +138,10 @@ int fc_opt_merge(struct fc_state *st, struct fc_block **rootp)
     struct merge m = {0};
     int r = -ENOMEM;
 
-    *rootp = skip_const(*rootp);
+    *rootp = fc_skip_const(*rootp);
     if ((*rootp)->kind != FC_B_JUMP)
         return 0;
-    if (fc_opt_order(st, *rootp, &m.order, &m.n))
+    if (fc_postorder(st, *rootp, &m.order, &m.n))
         goto out;
     for (m.tcap = 64; m.tcap < 2 * m.n; m.tcap *= 2)
         ;

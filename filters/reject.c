@@ -262,13 +262,6 @@ static void eval_block(struct rj *r, struct fc_block *b, int a_in)
     r->code[b->id] = code;
 }
 
-static struct fc_block *skip(struct fc_block *b)
-{
-    while (b && b->kind == FC_B_CONST)
-        b = b->konst ? b->jt : b->jf;
-    return b;
-}
-
 /* Decides block @c from its own constants or the facts @f: 1 = jt,
  * 0 = jf, -1 = unknown. */
 static int decide(struct rj *r, int c, const struct facts *f)
@@ -469,8 +462,8 @@ static int setup(struct rj *r, struct fc_state *st, struct fc_block *root)
             return -1;
         r->ain[i] = -2;
         if (b && b->kind == FC_B_JUMP) {
-            r->jt[i] = skip(b->jt);
-            r->jf[i] = skip(b->jf);
+            r->jt[i] = fc_skip_const(b->jt);
+            r->jf[i] = fc_skip_const(b->jf);
         }
     }
     eval_all(r, root);
@@ -524,7 +517,7 @@ int fc_rejects_all(struct fc_state *st, struct fc_block *root)
     struct facts tmp;
     int rejects = 0;
 
-    root = skip(root);
+    root = fc_skip_const(root);
     if (root->kind != FC_B_JUMP)
         return root->kind == FC_B_REJECT;
     if (st->nblocks > FC_REJECT_MAX_BLOCKS)
