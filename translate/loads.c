@@ -187,11 +187,16 @@ static void load_ind_user(struct tr_ctx *c, uint32_t k, unsigned size,
     load_direct(c, TR_A, TR_T1, k, size, raw);
 }
 
-/* XDP target, X known small: r4 = data + X; r5 = r4 + k + size; if r5 >
- * data_end goto fail; A = *(r4 + k) (the kernel's own pattern; it bounds
- * X itself from the ldxb msh or constant that set it). */
-static void load_ind_xdp(struct tr_ctx *c, uint32_t k, unsigned size, int raw)
+/* XDP target, X known to be at most @xmax: if X > xmax goto fail (never
+ * taken; it gives the kernel a bound on X on every path: X's own bound
+ * from the ldxb msh can be lost when the kernel links X with a copy that
+ * a test then narrows on a path it cannot rule out); r4 = data + X;
+ * r5 = r4 + k + size; if r5 > data_end goto fail; A = *(r4 + k). */
+static void load_ind_xdp(struct tr_ctx *c, uint32_t k, unsigned size, int raw,
+                         uint32_t xmax)
 {
+    tr_emit_fail_jump(c, PF_EBPF_JMP_IMM(PF_EBPF_JGT, TR_X, (int32_t)xmax,
+                                         0));
     tr_emit(c, PF_EBPF_MOV64_REG(TR_T1, TR_XDP_DATA));
     tr_emit(c, PF_EBPF_ALU64_REG(PF_EBPF_ADD, TR_T1, TR_X));
     tr_emit(c, PF_EBPF_MOV64_REG(TR_T2, TR_T1));
@@ -211,7 +216,7 @@ static void load_ind_direct(struct tr_ctx *c, size_t i, unsigned size)
         if (c->target == PF_TRANSLATE_USER)
             load_ind_user(c, k, size, c->raw[i]);
         else
-            load_ind_xdp(c, k, size, c->raw[i]);
+            load_ind_xdp(c, k, size, c->raw[i], (uint32_t)c->xmax[i]);
         return;
     }
     index_sum(c, k);

@@ -40,6 +40,7 @@
 #define ALU_LSH_X 0x6c
 #define ALU_RSH_X 0x7c
 #define ALU_ADD_K 0x04
+#define ALU_SUB_K 0x14
 #define ALU_NEG 0x84
 #define JA 0x05
 #define JEQ_K 0x15
@@ -281,6 +282,15 @@ static const struct sem_case raw_cases[] = {
     {"X from tax, ld [x + 10]", {I(LD_IMM, 0, 0, 2), I(TAX, 0, 0, 0),
                                  I(LD_W_IND, 0, 0, 10), I(RET_A, 0, 0, 0)},
      4, 64, 64, 0x0c0d0e0f},
+    /* The kernel links A and X after txa; on the (infeasible) A != X path
+     * it narrows A by sub/jset and carries that to X, losing X <= 60: the
+     * XDP translation must bound X itself (found by diff_fourway, seed
+     * 1795338647). */
+    {"ld [x + 35] after X's copy was narrowed",
+     {I(LDX_MSH, 0, 0, 13), I(TXA, 0, 0, 0), I(JEQ_X, 4, 0, 0),
+      I(ALU_SUB_K, 0, 0, 26), I(JSET_K, 2, 0, 0x7c), I(LD_W_IND, 0, 0, 35),
+      I(RET_A, 0, 0, 0), I(RET_K, 0, 0, 1)},
+     8, 64, 64, 1},
 };
 
 static void test_semantics(void **state)
